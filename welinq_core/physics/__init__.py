@@ -1,0 +1,33 @@
+"""Link physics: Bell-diagonal pairs, memories, fibre, heralding, swapping, distillation.
+
+Everything here is pure and framework-neutral (numpy only). See
+``docs/physics.md`` for the formulas and their sources.
+
+Examples:
+    >>> from welinq_core.physics import BellPair, QuantumMemory, age
+    >>> mem = QuantumMemory.depolarizing(time_s=1.0)
+    >>> round(age(BellPair.werner(0.97), 0.01, 0.01, mem, mem).fidelity, 4)
+    0.9557
+"""
+
+from welinq_core.physics.bell_pair import PAULI_LABELS, BellPair, convolve_pauli
+from welinq_core.physics.memory import (
+    MEMORY_MODELS,
+    QuantumMemory,
+    age,
+    cutoff_time_s,
+    depolarizing_time_from_rate,
+    depolarizing_time_from_sequence_coherence_time,
+)
+
+__all__ = [
+    "BellPair",
+    "MEMORY_MODELS",
+    "PAULI_LABELS",
+    "QuantumMemory",
+    "age",
+    "convolve_pauli",
+    "cutoff_time_s",
+    "depolarizing_time_from_rate",
+    "depolarizing_time_from_sequence_coherence_time",
+]
