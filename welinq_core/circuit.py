@@ -1,0 +1,256 @@
+"""A minimal, framework-neutral circuit: the IR every stage reads and writes.
+
+Gates act on integer qubits, measurements write integer classical bits, and an
+operation may carry a classical :class:`Condition`. Both adapters convert to and
+from this IR; nothing here knows about Qiskit or Cirq.
+
+Examples:
+    >>> c = Circuit(num_qubits=2, num_clbits=2, operations=(
+    ...     Operation(name="h", qubits=(0,)),
+    ...     Operation(name="cx", qubits=(0, 1)),
+    ...     Operation(name="measure", qubits=(0,), clbits=(0,)),
+    ...     Operation(name="measure", qubits=(1,), clbits=(1,)),
+    ... ))
+    >>> c.num_two_qubit_gates()
+    1
+    >>> Circuit.from_json(c.to_json()) == c
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Iterable, Sequence
+
+from welinq_core import gates
+from welinq_core.errors import CircuitError, UnboundParameterError
+
+__all__ = ["Condition", "Operation", "Circuit"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Condition:
+    """Apply an operation only when some classical bits hold a value.
+
+    The bits form an integer with ``clbits[0]`` least significant; the condition
+    holds when that integer equals ``value``.
+
+    Examples:
+        >>> Condition(clbits=(3,), value=1).is_satisfied_by({3: 1})
+        True
+    """
+
+    clbits: tuple[int, ...]
+    value: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clbits", tuple(int(c) for c in self.clbits))
+        if not self.clbits:
+            raise CircuitError("a Condition needs at least one classical bit")
+        if not 0 <= self.value < 2 ** len(self.clbits):
+            raise CircuitError(
+                f"condition value={self.value} does not fit in {len(self.clbits)} bit(s)"
+            )
+
+    def is_satisfied_by(self, bits: dict[int, int] | Sequence[int]) -> bool:
+        """Whether the condition holds for classical bit values ``bits``."""
+        v = sum((int(bits[c]) & 1) << i for i, c in enumerate(self.clbits))
+        return v == self.value
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Operation:
+    """One instruction: a gate, ``measure``, ``reset``, ``barrier`` or ``pauli_channel``.
+
+    Attributes:
+        name: Gate name (see :mod:`welinq_core.gates`) or a directive name.
+        qubits: Qubits acted on, in the gate's argument order.
+        params: Real angles, in radians.
+        clbits: For ``measure``, the classical bits written (one per qubit).
+        condition: Classical condition, or None (unconditional).
+        pauli_terms: For ``pauli_channel``: ``(label, probability)`` pairs; label
+            character ``i`` acts on ``qubits[i]`` (big-endian, unlike Aer's labels).
+    """
+
+    name: str
+    qubits: tuple[int, ...]
+    params: tuple[float, ...] = ()
+    clbits: tuple[int, ...] = ()
+    condition: Condition | None = None
+    pauli_terms: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "qubits", tuple(self.qubits))
+        object.__setattr__(self, "clbits", tuple(self.clbits))
+        object.__setattr__(self, "pauli_terms", tuple((str(l), float(p)) for l, p in self.pauli_terms))
+        params = []
+        for p in self.params:
+            try:
+                f = float(p)
+            except TypeError:
+                raise UnboundParameterError(
+                    f"operation {self.name!r} on qubits {self.qubits} has a non-numeric parameter "
+                    f"{p!r}; bind every parameter (e.g. circuit.assign_parameters(...)) before running"
+                ) from None
+            if not math.isfinite(f):
+                raise CircuitError(f"operation {self.name!r} has a non-finite parameter {p!r}")
+            params.append(f)
+        object.__setattr__(self, "params", tuple(params))
+        if len(set(self.qubits)) != len(self.qubits):
+            raise CircuitError(f"operation {self.name!r} repeats a qubit: {self.qubits}")
+        if self.name in ("measure",):
+            if len(self.clbits) != len(self.qubits) or not self.qubits:
+                raise CircuitError(
+                    f"measure needs one classical bit per qubit, got qubits={self.qubits} "
+                    f"clbits={self.clbits}"
+                )
+        elif self.name == "pauli_channel":
+            total = 0.0
+            for label, prob in self.pauli_terms:
+                if len(label) != len(self.qubits) or set(label) - set("IXYZ"):
+                    raise CircuitError(
+                        f"pauli_channel label {label!r} must be {len(self.qubits)} of I, X, Y, Z"
+                    )
+                if not 0 <= prob <= 1 + 1e-12:
+                    raise CircuitError(f"pauli_channel probability {prob} is outside [0, 1]")
+                total += prob
+            if abs(total - 1) > 1e-9:
+                raise CircuitError(f"pauli_channel probabilities sum to {total}, not 1")
+        elif self.name in ("reset", "barrier"):
+            pass
+        else:
+            s = gates.spec(self.name)
+            if len(self.qubits) != s.num_qubits:
+                raise CircuitError(
+                    f"gate {self.name!r} acts on {s.num_qubits} qubit(s), got qubits={self.qubits}"
+                )
+            if len(self.params) != s.num_params:
+                raise CircuitError(
+                    f"gate {self.name!r} takes {s.num_params} parameter(s), got {self.params}"
+                )
+
+    @property
+    def is_gate(self) -> bool:
+        """Whether this is a unitary gate (not a directive)."""
+        return self.name not in gates.DIRECTIVES
+
+    def to_json_dict(self) -> dict[str, object]:
+        """Plain-data form (see :meth:`from_json_dict`)."""
+        d: dict[str, object] = {"name": self.name, "qubits": list(self.qubits)}
+        if self.params:
+            d["params"] = list(self.params)
+        if self.clbits:
+            d["clbits"] = list(self.clbits)
+        if self.condition is not None:
+            d["condition"] = {"clbits": list(self.condition.clbits), "value": self.condition.value}
+        if self.pauli_terms:
+            d["pauli_terms"] = [list(t) for t in self.pauli_terms]
+        return d
+
+    @classmethod
+    def from_json_dict(cls, d: dict) -> Operation:
+        """Inverse of :meth:`to_json_dict`."""
+        cond = d.get("condition")
+        return cls(
+            name=d["name"],
+            qubits=tuple(d["qubits"]),
+            params=tuple(d.get("params", ())),
+            clbits=tuple(d.get("clbits", ())),
+            condition=None if cond is None else Condition(clbits=tuple(cond["clbits"]), value=cond["value"]),
+            pauli_terms=tuple(tuple(t) for t in d.get("pauli_terms", ())),  # type: ignore[misc]
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Circuit:
+    """An immutable list of operations on ``num_qubits`` qubits and ``num_clbits`` bits.
+
+    Raises:
+        CircuitError: If an operation uses a qubit or classical bit out of range.
+    """
+
+    num_qubits: int
+    num_clbits: int = 0
+    operations: tuple[Operation, ...] = ()
+    name: str = "circuit"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "operations", tuple(self.operations))
+        if self.num_qubits < 0 or self.num_clbits < 0:
+            raise CircuitError(
+                f"num_qubits={self.num_qubits} and num_clbits={self.num_clbits} must be >= 0"
+            )
+        for i, op in enumerate(self.operations):
+            for q in op.qubits:
+                if not 0 <= q < self.num_qubits:
+                    raise CircuitError(
+                        f"operation {i} ({op.name}) uses qubit {q}, but the circuit has "
+                        f"{self.num_qubits} qubits (0..{self.num_qubits - 1})"
+                    )
+            bits = op.clbits + (op.condition.clbits if op.condition else ())
+            for c in bits:
+                if not 0 <= c < self.num_clbits:
+                    raise CircuitError(
+                        f"operation {i} ({op.name}) uses classical bit {c}, but the circuit has "
+                        f"{self.num_clbits} classical bits"
+                    )
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.operations)
+
+    def with_operations(self, operations: Iterable[Operation]) -> Circuit:
+        """A copy with other operations (same register sizes and name)."""
+        return dataclasses.replace(self, operations=tuple(operations))
+
+    def num_two_qubit_gates(self) -> int:
+        """Number of two-qubit gates."""
+        return sum(1 for op in self.operations if op.is_gate and len(op.qubits) == 2)
+
+    def active_qubits(self) -> tuple[int, ...]:
+        """Qubits touched by at least one non-barrier operation, sorted."""
+        used: set[int] = set()
+        for op in self.operations:
+            if op.name != "barrier":
+                used.update(op.qubits)
+        return tuple(sorted(used))
+
+    def has_mid_circuit_measurement(self) -> bool:
+        """Whether any qubit is acted upon after it was measured, or any op is conditioned."""
+        measured: set[int] = set()
+        for op in self.operations:
+            if op.condition is not None:
+                return True
+            if op.name == "barrier":
+                continue
+            if measured.intersection(op.qubits):
+                return True
+            if op.name == "measure":
+                measured.update(op.qubits)
+        return False
+
+    def to_json(self) -> str:
+        """JSON text of the circuit."""
+        return json.dumps(
+            {
+                "name": self.name,
+                "num_qubits": self.num_qubits,
+                "num_clbits": self.num_clbits,
+                "operations": [op.to_json_dict() for op in self.operations],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Circuit:
+        """Inverse of :meth:`to_json`."""
+        d = json.loads(text)
+        return cls(
+            name=d.get("name", "circuit"),
+            num_qubits=d["num_qubits"],
+            num_clbits=d.get("num_clbits", 0),
+            operations=tuple(Operation.from_json_dict(o) for o in d["operations"]),
+        )

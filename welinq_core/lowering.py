@@ -1,0 +1,531 @@
+r"""Lowering: replace every non-local two-qubit gate by its Bell-pair protocol.
+
+A non-local gate ``G(x, y)`` that is diagonal on ``x`` (``cx`` from its control,
+``cz``/``cp``/``rzz`` from either side) runs from a *linked copy* of ``x`` on
+``y``'s QPU, made by the cat-entangler and undone by the cat-disentangler of
+Eisert, Jacobs, Papadopoulos and Plenio, PRA 62, 052317 (2000)::
+
+    x (QPU A) ──●──────────────────────────────── Z^m2 ──
+                │
+    a (comm A) ─X─ M=m1 ─┐                          ║
+    b (comm B) ──────── X^m1 ──●── ... ── H ─ M=m2 ═╝
+                               │
+    y (QPU B) ─────────────── G ──
+
+One copy (one Bell pair per hop) serves a whole *packet*: every following gate
+diagonal on ``x`` with a partner on the same remote QPU, as long as ``x`` meets
+only diagonal gates in between. QPUs that are not neighbours are reached along a
+shortest route by entanglement swapping (a Bell measurement on each
+intermediate QPU, with Pauli corrections on the far end).
+
+The lowering is a pure function returning its evidence: the ordered protocol
+steps, the packets, and the ledger of Bell pairs per link. Two renderings share
+these steps: :meth:`DistributedProgram.explicit_circuit` (communication qubits,
+mid-circuit measurement and feed-forward, as hardware does it) and
+:meth:`DistributedProgram.effective_circuit` (data qubits only).
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster
+    >>> c = Circuit(num_qubits=3, operations=[Operation(name="h", qubits=(0,)),
+    ...     Operation(name="cx", qubits=(0, 1)), Operation(name="cx", qubits=(0, 2))])
+    >>> cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
+    >>> prog = lower(c, cluster, ("qpu0", "qpu1", "qpu1"))
+    >>> prog.num_bell_pairs, [p.num_gates for p in prog.packets]
+    (1, [2])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+
+import networkx as nx
+
+from welinq_core import gates
+from welinq_core.circuit import Circuit, Condition, Operation
+from welinq_core.cluster import Cluster
+from welinq_core.errors import CommunicationQubitError, NoRouteError, UnsupportedGateError
+
+__all__ = [
+    "BellPairUse",
+    "Packet",
+    "Step",
+    "DistributedProgram",
+    "ExplicitCircuit",
+    "canonicalize",
+    "lower",
+    "count_bell_pairs",
+    "route",
+]
+
+_LOOKAHEAD = 64
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BellPairUse:
+    """One Bell pair the program consumes.
+
+    Attributes:
+        index: Position in the program's ledger.
+        link: The two QPU names of the link that generates it (sorted).
+        packet: Index of the packet that consumes it.
+        hop: Position of the link along the packet's route (0 = at the source QPU).
+    """
+
+    index: int
+    link: tuple[str, str]
+    packet: int
+    hop: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Packet:
+    """Gates served by one linked copy of a control qubit on a remote QPU.
+
+    Attributes:
+        index: Packet number, in opening order.
+        control: Logical qubit that is copied.
+        source: QPU holding ``control``.
+        target: QPU holding the copy.
+        route: QPU names from ``source`` to ``target`` (swapping at the inner ones).
+        gates: Indices (in the canonical circuit) of the gates it serves.
+        bell_pairs: Ledger indices of its Bell pairs, one per hop.
+    """
+
+    index: int
+    control: int
+    source: str
+    target: str
+    route: tuple[str, ...]
+    gates: tuple[int, ...]
+    bell_pairs: tuple[int, ...]
+
+    @property
+    def num_gates(self) -> int:
+        """Number of gates it serves."""
+        return len(self.gates)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Step:
+    """One step of the distributed program.
+
+    ``kind`` is ``"local"`` (operation ``op`` runs on one QPU), ``"open"`` (packet
+    ``packet`` is entangled), ``"remote"`` (gate ``op`` runs through packet
+    ``packet``) or ``"close"`` (packet ``packet`` is disentangled).
+    """
+
+    kind: str
+    op: int | None = None
+    packet: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExplicitCircuit:
+    """The explicit rendering and its maps.
+
+    Attributes:
+        circuit: Data qubits ``0..n-1`` keep their logical index; communication
+            qubits follow. Classical bits ``0..m-1`` are the user's; scratch bits follow.
+        num_data_qubits: n.
+        num_user_clbits: m.
+        pair_qubits: For each ledger pair, the two simulator qubits it is prepared on.
+        pair_positions: For each ledger pair, the index in ``circuit.operations``
+            right after its preparation (where pair noise is inserted).
+    """
+
+    circuit: Circuit
+    num_data_qubits: int
+    num_user_clbits: int
+    pair_qubits: tuple[tuple[int, int], ...]
+    pair_positions: tuple[int, ...]
+
+    @property
+    def num_comm_qubits(self) -> int:
+        """Simulator qubits used as communication qubits."""
+        return self.circuit.num_qubits - self.num_data_qubits
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DistributedProgram:
+    """The lowered program with its evidence.
+
+    Attributes:
+        circuit: The canonical input circuit (non-local ``swap`` expanded to ``cx``).
+        cluster: The cluster it runs on.
+        assignment: QPU of each logical qubit.
+        data_slots: ``(qpu, slot)`` of each logical qubit on its QPU.
+        steps: Ordered protocol steps.
+        packets: The packets, in opening order.
+        bell_pairs: Ledger of every Bell pair consumed.
+    """
+
+    circuit: Circuit
+    cluster: Cluster
+    assignment: tuple[str, ...]
+    data_slots: tuple[tuple[str, int], ...]
+    steps: tuple[Step, ...]
+    packets: tuple[Packet, ...]
+    bell_pairs: tuple[BellPairUse, ...]
+
+    @property
+    def num_bell_pairs(self) -> int:
+        """Bell pairs consumed in total."""
+        return len(self.bell_pairs)
+
+    @property
+    def num_remote_gates(self) -> int:
+        """Gates executed through packets."""
+        return sum(p.num_gates for p in self.packets)
+
+    def bell_pairs_per_link(self) -> dict[tuple[str, str], int]:
+        """``{(qpu_a, qpu_b): pairs}`` for every link of the cluster (zero included)."""
+        counts = Counter(p.link for p in self.bell_pairs)
+        return {k: counts.get(k, 0) for k, _ in self.cluster.links}
+
+    # ------------------------------------------------------------------ renderings
+    def effective_circuit(self) -> Circuit:
+        """The program on data qubits only: every gate in place, no communication qubits.
+
+        With perfect Bell pairs this is exactly what the explicit protocol does to the
+        data qubits (the noise stage inserts the pairs' channels here).
+        """
+        ops = [self.circuit.operations[s.op] for s in self.steps if s.kind in ("local", "remote")]
+        return self.circuit.with_operations(ops)
+
+    def explicit_circuit(self) -> ExplicitCircuit:
+        """The program as hardware runs it: Bell pairs on communication qubits,
+        entanglement swapping, cat-entangler/disentangler, mid-circuit measurements
+        and classical feed-forward.
+
+        Communication qubits are drawn from a pool and reset before each use, so the
+        simulator holds only as many as are ever in use at once.
+        """
+        n, m = self.circuit.num_qubits, self.circuit.num_clbits
+        free: list[int] = []
+        pool_size = 0
+        ops: list[Operation] = []
+        copy_qubit: dict[int, int] = {}
+        pair_qubits: list[tuple[int, int]] = [(-1, -1)] * len(self.bell_pairs)
+        pair_positions: list[int] = [-1] * len(self.bell_pairs)
+
+        def take() -> int:
+            nonlocal pool_size
+            if free:
+                return free.pop()
+            pool_size += 1
+            return n + pool_size - 1
+
+        def scratch(q: int) -> int:
+            return m + (q - n)
+
+        def measure(q: int) -> int:
+            c = scratch(q)
+            ops.append(Operation(name="measure", qubits=(q,), clbits=(c,)))
+            return c
+
+        for step in self.steps:
+            if step.kind == "local":
+                ops.append(self.circuit.operations[step.op])  # type: ignore[index]
+            elif step.kind == "remote":
+                op = self.circuit.operations[step.op]  # type: ignore[index]
+                pk = self.packets[step.packet]  # type: ignore[index]
+                b = copy_qubit[pk.index]
+                ops.append(dataclasses.replace(op, qubits=tuple(b if q == pk.control else q for q in op.qubits)))
+            elif step.kind == "open":
+                pk = self.packets[step.packet]  # type: ignore[index]
+                ends: list[tuple[int, int]] = []
+                for pair_index in pk.bell_pairs:
+                    qa, qb = take(), take()
+                    ops.extend(
+                        [
+                            Operation(name="reset", qubits=(qa,)),
+                            Operation(name="reset", qubits=(qb,)),
+                            Operation(name="h", qubits=(qa,)),
+                            Operation(name="cx", qubits=(qa, qb)),
+                        ]
+                    )
+                    pair_qubits[pair_index] = (qa, qb)
+                    pair_positions[pair_index] = len(ops)
+                    ends.append((qa, qb))
+                # Entanglement swapping along the route: fold hop k into the running pair.
+                first, last = ends[0]
+                for qa, qb in ends[1:]:
+                    ops.append(Operation(name="cx", qubits=(last, qa)))
+                    ops.append(Operation(name="h", qubits=(last,)))
+                    cz_bit, cx_bit = measure(last), measure(qa)
+                    ops.append(Operation(name="x", qubits=(qb,), condition=Condition(clbits=(cx_bit,), value=1)))
+                    ops.append(Operation(name="z", qubits=(qb,), condition=Condition(clbits=(cz_bit,), value=1)))
+                    free.extend([last, qa])
+                    last = qb
+                # Cat-entangler.
+                ops.append(Operation(name="cx", qubits=(pk.control, first)))
+                bit = measure(first)
+                ops.append(Operation(name="x", qubits=(last,), condition=Condition(clbits=(bit,), value=1)))
+                free.append(first)
+                copy_qubit[pk.index] = last
+            elif step.kind == "close":
+                pk = self.packets[step.packet]  # type: ignore[index]
+                b = copy_qubit.pop(pk.index)
+                ops.append(Operation(name="h", qubits=(b,)))
+                bit = measure(b)
+                ops.append(Operation(name="z", qubits=(pk.control,), condition=Condition(clbits=(bit,), value=1)))
+                free.append(b)
+        circuit = Circuit(
+            num_qubits=n + pool_size,
+            num_clbits=m + pool_size,
+            operations=ops,
+            name=f"{self.circuit.name}-explicit",
+        )
+        return ExplicitCircuit(
+            circuit=circuit,
+            num_data_qubits=n,
+            num_user_clbits=m,
+            pair_qubits=tuple(pair_qubits),
+            pair_positions=tuple(pair_positions),
+        )
+
+
+def canonicalize(circuit: Circuit) -> Circuit:
+    """Expand two-qubit gates that are diagonal on neither qubit (``swap``) into ``cx``.
+
+    Examples:
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="swap", qubits=(0, 1))])
+        >>> [op.name for op in canonicalize(c)]
+        ['cx', 'cx', 'cx']
+    """
+    if all(not (op.is_gate and len(op.qubits) == 2 and not gates.spec(op.name).diagonal_on) for op in circuit):
+        return circuit
+    out: list[Operation] = []
+    for op in circuit:
+        if op.is_gate and len(op.qubits) == 2 and not gates.spec(op.name).diagonal_on:
+            if op.name != "swap":
+                raise UnsupportedGateError(f"gate {op.name!r} cannot be distributed; decompose it into cx")
+            a, b = op.qubits
+            for qs in ((a, b), (b, a), (a, b)):
+                out.append(Operation(name="cx", qubits=qs, condition=op.condition))
+        else:
+            out.append(op)
+    return circuit.with_operations(out)
+
+
+def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
+    """Shortest route (fewest hops) between two QPUs, deterministic.
+
+    Raises:
+        NoRouteError: If the QPUs are not connected.
+    """
+    try:
+        return tuple(nx.shortest_path(cluster.network(), source, target))
+    except (nx.NetworkXNoPath, nx.NodeNotFound) as err:
+        raise NoRouteError(
+            f"no network route from QPU {source!r} to {target!r}; add a link",
+            qpu_a=source,
+            qpu_b=target,
+        ) from err
+
+
+class _Planner:
+    """Single pass over the canonical circuit that forms packets and steps."""
+
+    def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> None:
+        self.circuit = circuit
+        self.cluster = cluster
+        self.where = tuple(assignment)
+        self.comm = {q.name: q.num_comm_qubits for q in cluster.qpus}
+        g = cluster.network()
+        self.paths = dict(nx.all_pairs_shortest_path(g))
+        self.open: dict[int, OrderedDict[str, int]] = {}  # control -> {target qpu: packet}
+        self.hosted: dict[str, OrderedDict[int, None]] = {n: OrderedDict() for n in cluster.qpu_names}
+        self.packet_info: list[dict] = []
+        self.pairs: list[BellPairUse] = []
+        self.steps: list[Step] = []
+        self.timeline: dict[int, list[int]] = {}
+        for i, op in enumerate(circuit.operations):
+            for q in op.qubits:
+                self.timeline.setdefault(q, []).append(i)
+        self.cursor: dict[int, int] = Counter()
+
+    # -- packets -----------------------------------------------------------------------
+    def close(self, packet: int) -> None:
+        info = self.packet_info[packet]
+        self.open[info["control"]].pop(info["target"])
+        self.hosted[info["target"]].pop(packet)
+        self.steps.append(Step(kind="close", packet=packet))
+
+    def close_all(self, qubit: int) -> None:
+        for packet in list(self.open.get(qubit, {}).values()):
+            self.close(packet)
+
+    def make_room(self, qpu: str, needed: int) -> None:
+        if self.comm[qpu] < needed:
+            raise CommunicationQubitError(
+                f"QPU {qpu!r} has {self.comm[qpu]} communication qubit(s) but a remote gate needs "
+                f"{needed} there (1 per Bell-pair end, 2 to swap for others); raise num_comm_qubits "
+                "or add a direct link"
+            )
+        while len(self.hosted[qpu]) + needed > self.comm[qpu]:
+            self.close(next(iter(self.hosted[qpu])))  # least recently used copy
+
+    def open_packet(self, control: int, target: str) -> int:
+        source = self.where[control]
+        try:
+            path = tuple(self.paths[source][target])
+        except KeyError:
+            raise NoRouteError(
+                f"no network route from QPU {source!r} to {target!r}; add a link",
+                qpu_a=source,
+                qpu_b=target,
+            ) from None
+        # Copy at the target holds a qubit for the packet's life; the source end and the
+        # swapping QPUs need theirs only while the pair is being made.
+        self.make_room(target, 1)
+        self.make_room(source, 1)
+        for inner in path[1:-1]:
+            self.make_room(inner, 2)
+        index = len(self.packet_info)
+        pair_ids = []
+        for hop, (u, v) in enumerate(zip(path, path[1:])):
+            pair_ids.append(len(self.pairs))
+            self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=index, hop=hop))  # type: ignore[arg-type]
+        self.packet_info.append(
+            {"control": control, "source": source, "target": target, "route": path, "gates": [], "pairs": pair_ids}
+        )
+        self.open.setdefault(control, OrderedDict())[target] = index
+        self.hosted[target][index] = None
+        self.steps.append(Step(kind="open", packet=index))
+        return index
+
+    def run_length(self, qubit: int, target: str, op_index: int) -> int:
+        """Upcoming gates a copy of ``qubit`` on ``target`` would serve."""
+        count = 0
+        tl = self.timeline[qubit]
+        k = tl.index(op_index, self.cursor[qubit])
+        for i in tl[k : k + _LOOKAHEAD]:
+            op = self.circuit.operations[i]
+            if not op.is_gate:
+                if op.name == "barrier":
+                    continue
+                break
+            s = gates.spec(op.name)
+            pos = op.qubits.index(qubit)
+            if pos not in s.diagonal_on and not s.is_diagonal:
+                break
+            if len(op.qubits) == 2 and self.where[op.qubits[1 - pos]] == target:
+                count += 1
+        return count
+
+    # -- main loop ---------------------------------------------------------------------
+    def plan(self) -> None:
+        for i, op in enumerate(self.circuit.operations):
+            for q in op.qubits:
+                self.cursor[q] = self.timeline[q].index(i, self.cursor[q])
+            if op.name == "barrier":
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            if not op.is_gate or op.name == "pauli_channel":
+                for q in op.qubits:
+                    self.close_all(q)
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            s = gates.spec(op.name)
+            if len(op.qubits) == 1:
+                if not s.is_diagonal:
+                    self.close_all(op.qubits[0])
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            a, b = op.qubits
+            qa, qb = self.where[a], self.where[b]
+            if qa == qb:
+                for pos, q in enumerate((a, b)):
+                    if pos not in s.diagonal_on:
+                        self.close_all(q)
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            sides = [(a, qb, 0), (b, qa, 1)]
+            candidates = [(q, tgt, pos) for q, tgt, pos in sides if pos in s.diagonal_on]
+            chosen = next(((q, tgt, pos) for q, tgt, pos in candidates if tgt in self.open.get(q, {})), None)
+            if chosen is None:
+                chosen = max(candidates, key=lambda c: (self.run_length(c[0], c[1], i), -c[2]))
+            control, target, pos = chosen
+            other = op.qubits[1 - pos]
+            if (1 - pos) not in s.diagonal_on:
+                self.close_all(other)
+            packet = self.open.get(control, {}).get(target)
+            if packet is None:
+                packet = self.open_packet(control, target)
+            else:
+                self.hosted[target].move_to_end(packet)
+            self.packet_info[packet]["gates"].append(i)
+            self.steps.append(Step(kind="remote", op=i, packet=packet))
+        for q in list(self.open):
+            self.close_all(q)
+
+
+def _data_slots(cluster: Cluster, assignment: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    used: Counter[str] = Counter()
+    slots = []
+    for name in assignment:
+        slots.append((name, used[name]))
+        used[name] += 1
+    return tuple(slots)
+
+
+def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> DistributedProgram:
+    """Lower a circuit onto a cluster for a given qubit assignment.
+
+    Args:
+        circuit: The logical circuit (gates of at most two qubits).
+        cluster: The cluster.
+        assignment: QPU name of each logical qubit (``Partition.assignment``).
+
+    Returns:
+        The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
+
+    Raises:
+        NoRouteError: If two QPUs that must share a pair are not connected.
+        CommunicationQubitError: If a QPU lacks the communication qubits a remote gate needs.
+    """
+    if len(assignment) != circuit.num_qubits:
+        raise ValueError(f"assignment has {len(assignment)} entries for {circuit.num_qubits} qubits")
+    canonical = canonicalize(circuit)
+    planner = _Planner(canonical, cluster, assignment)
+    planner.plan()
+    packets = tuple(
+        Packet(
+            index=k,
+            control=info["control"],
+            source=info["source"],
+            target=info["target"],
+            route=info["route"],
+            gates=tuple(info["gates"]),
+            bell_pairs=tuple(info["pairs"]),
+        )
+        for k, info in enumerate(planner.packet_info)
+    )
+    return DistributedProgram(
+        circuit=canonical,
+        cluster=cluster,
+        assignment=tuple(assignment),
+        data_slots=_data_slots(cluster, assignment),
+        steps=tuple(planner.steps),
+        packets=packets,
+        bell_pairs=tuple(planner.pairs),
+    )
+
+
+def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> tuple[int, int]:
+    """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> from welinq_core.cluster import Cluster
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
+        >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1), ("qpu0", "qpu1"))
+        (1, 1)
+    """
+    planner = _Planner(canonicalize(circuit), cluster, assignment)
+    planner.plan()
+    return len(planner.pairs), sum(len(p["gates"]) for p in planner.packet_info)

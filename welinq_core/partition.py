@@ -1,0 +1,237 @@
+"""Partitioning: place each logical qubit on a QPU within its data-qubit capacity.
+
+This is the baseline partitioner: a capacity-respecting greedy placement along a
+breadth-first walk of the interaction graph, refined by Fiduccia-Mattheyses-style
+moves and swaps that lower the hop-weighted number of non-local two-qubit gates.
+The Bell-pair cost it reports is the one the lowering consumes
+(:func:`welinq_core.lowering.count_bell_pairs`).
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster
+    >>> ghz = Circuit(num_qubits=4, operations=[Operation(name="h", qubits=(0,))] +
+    ...     [Operation(name="cx", qubits=(i, i + 1)) for i in range(3)])
+    >>> p = partition_circuit(ghz, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), seed=1)
+    >>> p.assignment, p.bell_pairs
+    (('qpu0', 'qpu0', 'qpu1', 'qpu1'), 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import defaultdict, deque
+
+import networkx as nx
+import numpy as np
+
+from welinq_core.circuit import Circuit
+from welinq_core.cluster import Cluster
+from welinq_core.errors import InsufficientQubitsError, ClusterSpecError
+
+__all__ = ["Partition", "partition_circuit", "interaction_graph", "assignment_from_dict"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Partition:
+    """Where each logical qubit lives, with the plan's cost.
+
+    Attributes:
+        assignment: QPU name of each logical qubit ``0..n-1``.
+        bell_pairs: Bell pairs the lowering of this plan consumes.
+        nonlocal_gates: Two-qubit gates whose qubits sit on different QPUs.
+        method: Name of the algorithm that produced it.
+        seconds: Wall-clock time spent partitioning.
+    """
+
+    assignment: tuple[str, ...]
+    bell_pairs: int
+    nonlocal_gates: int
+    method: str = "manual"
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assignment", tuple(self.assignment))
+
+    def qubits_on(self, qpu: str) -> tuple[int, ...]:
+        """Logical qubits placed on ``qpu``."""
+        return tuple(i for i, q in enumerate(self.assignment) if q == qpu)
+
+    def as_dict(self) -> dict[int, str]:
+        """``{logical qubit: QPU name}``."""
+        return dict(enumerate(self.assignment))
+
+
+def interaction_graph(circuit: Circuit) -> nx.Graph:
+    """Weighted graph of the circuit's qubits; edge weight = number of two-qubit gates.
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> c = Circuit(num_qubits=3, operations=[Operation(name="cz", qubits=(0, 2))] * 2)
+        >>> interaction_graph(c).edges[0, 2]["weight"]
+        2
+    """
+    g = nx.Graph()
+    g.add_nodes_from(range(circuit.num_qubits))
+    for op in circuit.operations:
+        if op.is_gate and len(op.qubits) == 2:
+            a, b = op.qubits
+            if g.has_edge(a, b):
+                g.edges[a, b]["weight"] += 1
+            else:
+                g.add_edge(a, b, weight=1)
+    return g
+
+
+def _check_fits(circuit: Circuit, cluster: Cluster) -> None:
+    need, have = len(circuit.active_qubits()), cluster.num_data_qubits
+    if need > have:
+        raise InsufficientQubitsError(
+            f"circuit {circuit.name!r} needs {need} data qubits but cluster {cluster.name!r} has "
+            f"{have} ({', '.join(f'{q.name}: {q.num_data_qubits}' for q in cluster.qpus)}); add QPUs, "
+            "raise data_qubits_per_qpu, or reduce the circuit width",
+            required=need,
+            available=have,
+        )
+
+
+def assignment_from_dict(circuit: Circuit, cluster: Cluster, mapping: dict[int, str]) -> tuple[str, ...]:
+    """Validate a user-given ``{qubit: qpu}`` mapping and complete it for idle qubits.
+
+    Raises:
+        ClusterSpecError: On an unknown QPU, a missing active qubit or an over-full QPU.
+    """
+    _check_fits(circuit, cluster)
+    names = set(cluster.qpu_names)
+    load: dict[str, int] = defaultdict(int)
+    out: list[str | None] = [None] * circuit.num_qubits
+    for q in circuit.active_qubits():
+        if q not in mapping:
+            raise ClusterSpecError(f"assignment has no QPU for active qubit {q}")
+    for q, name in mapping.items():
+        if name not in names:
+            raise ClusterSpecError(f"assignment puts qubit {q} on unknown QPU {name!r}; QPUs are {sorted(names)}")
+        if 0 <= q < circuit.num_qubits:
+            out[q] = name
+            load[name] += 1
+    for qpu in cluster.qpus:
+        if load[qpu.name] > qpu.num_data_qubits:
+            raise ClusterSpecError(
+                f"assignment puts {load[qpu.name]} qubits on {qpu.name!r}, which has "
+                f"{qpu.num_data_qubits} data qubits"
+            )
+    for q in range(circuit.num_qubits):
+        if out[q] is None:
+            free = [p for p in cluster.qpus if load[p.name] < p.num_data_qubits]
+            if not free:
+                raise InsufficientQubitsError(
+                    f"no room left for idle qubit {q}; drop idle qubits from the circuit",
+                    required=circuit.num_qubits,
+                    available=cluster.num_data_qubits,
+                )
+            out[q] = free[0].name
+            load[free[0].name] += 1
+    return tuple(out)  # type: ignore[arg-type]
+
+
+def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.random.Generator | None = None,
+                      max_passes: int = 8) -> Partition:
+    """Place the circuit's qubits on QPUs, minimising hop-weighted non-local gates.
+
+    Args:
+        circuit: The circuit to distribute.
+        cluster: The cluster to distribute it on.
+        seed: Seed for tie-breaking; the same seed gives the same partition.
+        max_passes: Refinement passes at most.
+
+    Returns:
+        A :class:`Partition` whose ``bell_pairs`` equals what the lowering consumes.
+
+    Raises:
+        InsufficientQubitsError: If the circuit has more active qubits than the cluster.
+    """
+    from welinq_core.lowering import count_bell_pairs  # lowering imports Partition
+
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    _check_fits(circuit, cluster)
+    g = interaction_graph(circuit)
+    active = list(circuit.active_qubits())
+    hops = dict(nx.all_pairs_shortest_path_length(cluster.network()))
+    names = list(cluster.qpu_names)
+    cap = {q.name: q.num_data_qubits for q in cluster.qpus}
+
+    # Greedy fill: walk the interaction graph breadth-first from heavy qubits, fill the
+    # largest QPU first, then its network neighbours.
+    order: list[int] = []
+    seen: set[int] = set()
+    weight = {q: g.degree(q, weight="weight") for q in active}
+    roots = sorted(active, key=lambda q: (-weight[q], rng.random()))
+    for r in roots:
+        if r in seen:
+            continue
+        queue = deque([r])
+        seen.add(r)
+        while queue:
+            u = queue.popleft()
+            order.append(u)
+            nbrs = sorted((v for v in g.neighbors(u) if v not in seen), key=lambda v: -g.edges[u, v]["weight"])
+            for v in nbrs:
+                seen.add(v)
+                queue.append(v)
+    start_qpu = max(names, key=lambda n: (cap[n], -names.index(n)))
+    qpu_order = [start_qpu] + [n for n in nx.bfs_tree(cluster.network(), start_qpu) if n != start_qpu]
+    place: dict[int, str] = {}
+    load: dict[str, int] = defaultdict(int)
+    it = iter(qpu_order)
+    cur = next(it)
+    for q in order:
+        while load[cur] >= cap[cur]:
+            cur = next(it)
+        place[q] = cur
+        load[cur] += 1
+
+    def qubit_cost(q: int, where: str, placed: dict[int, str]) -> int:
+        return sum(d["weight"] * hops[where][placed[v]] for v, d in g[q].items())
+
+    for _ in range(max_passes):
+        improved = False
+        for q in sorted(active, key=lambda _q: rng.random()):
+            here = place[q]
+            base = qubit_cost(q, here, place)
+            best_gain, best = 0, None
+            for there in names:
+                if there == here:
+                    continue
+                if load[there] < cap[there]:
+                    gain = base - qubit_cost(q, there, place)
+                    if gain > best_gain:
+                        best_gain, best = gain, ("move", there, None)
+                for v in [v for v in active if place[v] == there]:
+                    trial = dict(place)
+                    trial[q], trial[v] = there, here
+                    gain = (base + qubit_cost(v, there, place)) - (
+                        qubit_cost(q, there, trial) + qubit_cost(v, here, trial)
+                    )
+                    if gain > best_gain:
+                        best_gain, best = gain, ("swap", there, v)
+            if best is not None:
+                kind, there, v = best
+                place[q] = there
+                if kind == "move":
+                    load[here] -= 1
+                    load[there] += 1
+                else:
+                    place[v] = here
+                improved = True
+        if not improved:
+            break
+    assignment = assignment_from_dict(circuit, cluster, place)
+    pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, assignment)
+    return Partition(
+        assignment=assignment,
+        bell_pairs=pairs,
+        nonlocal_gates=nonlocal_gates,
+        method="greedy-fm",
+        seconds=time.perf_counter() - start,
+    )
