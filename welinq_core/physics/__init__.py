@@ -11,6 +11,15 @@ Examples:
 """
 
 from welinq_core.physics.bell_pair import PAULI_LABELS, BellPair, convolve_pauli
+from welinq_core.physics.fibre import (
+    FIBRE_ATTENUATION_DB_PER_KM,
+    SPEED_OF_LIGHT_IN_FIBRE_M_PER_S,
+    attenuation_db_per_km,
+    loss_db,
+    one_way_latency_s,
+    transmittance,
+)
+from welinq_core.physics.heralding import HERALDING_SCHEMES, HERALDING_STATIONS, HeraldedLinkModel
 from welinq_core.physics.memory import (
     MEMORY_MODELS,
     QuantumMemory,
@@ -22,6 +31,15 @@ from welinq_core.physics.memory import (
 
 __all__ = [
     "BellPair",
+    "FIBRE_ATTENUATION_DB_PER_KM",
+    "HERALDING_SCHEMES",
+    "HERALDING_STATIONS",
+    "HeraldedLinkModel",
+    "SPEED_OF_LIGHT_IN_FIBRE_M_PER_S",
+    "attenuation_db_per_km",
+    "loss_db",
+    "one_way_latency_s",
+    "transmittance",
     "MEMORY_MODELS",
     "PAULI_LABELS",
     "QuantumMemory",
