@@ -1,0 +1,223 @@
+"""``ClusterBackend``: a Qiskit BackendV2 that runs circuits on a virtual cluster of QPUs.
+
+Each circuit is partitioned across the cluster's QPUs, every gate between QPUs is
+replaced by its Bell-pair protocol, and the result is simulated on Aer. Counts
+and memory cover the user's classical bits only; the report of the distributed
+run (partition, Bell pairs per link, packets) is in each experiment's metadata.
+
+Examples:
+    >>> from qiskit import QuantumCircuit
+    >>> from welinq_core import Cluster
+    >>> backend = ClusterBackend(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2))
+    >>> qc = QuantumCircuit(4, 4)
+    >>> _ = qc.h(0); _ = [qc.cx(i, i + 1) for i in range(3)]; _ = qc.measure(range(4), range(4))
+    >>> result = backend.run(qc, shots=200, seed_simulator=7).result()
+    >>> sorted(result.get_counts())
+    ['0000', '1111']
+    >>> result.results[0].metadata["welinq"]["total_bell_pairs"]
+    1
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import IfElseOp, Measure, Reset
+from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.providers import BackendV2, Options
+from qiskit.result import Result
+from qiskit.result.models import ExperimentResult, ExperimentResultData
+from qiskit.transpiler import Target
+
+from welinq_core import gates
+from welinq_core.cluster import Cluster
+from welinq_core.errors import OptionsError
+from welinq_core.pipeline import MODES, compile_program
+from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
+from qiskit_welinq.engine import run_on_aer
+from qiskit_welinq.job import ClusterJob
+
+__all__ = ["ClusterBackend", "target_from_cluster"]
+
+_VERSION = "0.1.0"
+
+
+def target_from_cluster(cluster: Cluster) -> Target:
+    """A Target over the cluster's data qubits with the core's gate set.
+
+    Every gate is available on every qubit (pair): placement across QPUs is the
+    backend's job, not the transpiler's, so no routing is needed.
+
+    Examples:
+        >>> target_from_cluster(Cluster.preset("ideal")).num_qubits
+        16
+    """
+    target = Target(description=f"welinq cluster {cluster.name}", num_qubits=cluster.num_data_qubits)
+    mapping = get_standard_gate_name_mapping()
+    for name in BASIS_GATES:
+        target.add_instruction(mapping[name], name=name)
+    target.add_instruction(Measure())
+    target.add_instruction(Reset())
+    target.add_instruction(IfElseOp, name="if_else")
+    return target
+
+
+class ClusterBackend(BackendV2):
+    """Run Qiskit circuits on a virtual networked cluster of QPUs.
+
+    Args:
+        cluster: The cluster (a :class:`~welinq_core.cluster.Cluster`) or a preset name.
+        **options: Default run options (see :meth:`_default_options`).
+
+    Run options:
+        shots: Shots per circuit. Defaults to 1024.
+        memory: Return per-shot memory. Defaults to False.
+        seed_simulator: Seed of the sampler; same seed, same counts. Defaults to None.
+        seed_partition: Seed of the partitioner. Defaults to 0 (deterministic).
+        mode: ``"explicit"`` (communication qubits and feed-forward simulated) or
+            ``"effective"`` (data qubits only). Defaults to ``"explicit"``.
+        method: Aer simulation method. Defaults to ``"automatic"``.
+        assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
+    """
+
+    def __init__(self, cluster: Cluster | str, **options: Any) -> None:
+        if isinstance(cluster, str):
+            cluster = Cluster.preset(cluster)
+        if not isinstance(cluster, Cluster):
+            raise OptionsError(f"cluster={cluster!r} must be a welinq Cluster or a preset name")
+        super().__init__(
+            provider=None,
+            name=f"welinq_{cluster.name}",
+            description=f"virtual networked backend on cluster {cluster.name!r}",
+            backend_version=_VERSION,
+        )
+        self._cluster = cluster
+        self._target = target_from_cluster(cluster)
+        if options:
+            self._check_options(options)
+            self.set_options(**options)
+
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster this backend runs on."""
+        return self._cluster
+
+    @property
+    def target(self) -> Target:
+        """The Target: the cluster's data qubits with the core's gate set."""
+        return self._target
+
+    @property
+    def max_circuits(self) -> None:
+        """No limit on circuits per job."""
+        return None
+
+    @classmethod
+    def _default_options(cls) -> Options:
+        return Options(
+            shots=1024,
+            memory=False,
+            seed_simulator=None,
+            seed_partition=0,
+            mode="explicit",
+            method="automatic",
+            assignment=None,
+        )
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        known = set(self._default_options().__dict__)
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise OptionsError(f"unknown run option(s) {unknown}; valid options are {sorted(known)}")
+        shots = options.get("shots")
+        if shots is not None and (not isinstance(shots, int) or isinstance(shots, bool) or shots < 1):
+            raise OptionsError(f"shots={shots!r} must be a positive integer")
+        if "mode" in options and options["mode"] not in MODES:
+            raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
+
+    def _needs_transpile(self, qc: QuantumCircuit) -> bool:
+        allowed = set(BASIS_GATES) | {"measure", "reset", "barrier", "delay", "if_else", "u1", "u3", "cu1"}
+
+        def walk(circ: QuantumCircuit) -> bool:
+            for inst in circ.data:
+                op = inst.operation
+                if isinstance(op, IfElseOp):
+                    if any(walk(b) for b in op.blocks):
+                        return True
+                elif op.name not in allowed:
+                    return True
+            return False
+
+        return walk(qc)
+
+    def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> ClusterJob:
+        """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`."""
+        self._check_options(options)
+        opts = {**self.options.__dict__, **options}
+        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        results = []
+        for index, qc in enumerate(circuits):
+            if not isinstance(qc, QuantumCircuit):
+                raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
+            results.append(self._run_one(qc, opts, index))
+        result = Result(
+            backend_name=self.name,
+            backend_version=self.backend_version,
+            job_id=str(uuid.uuid4()),
+            success=True,
+            results=results,
+        )
+        return ClusterJob(self, result.job_id, result)
+
+    def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], index: int) -> ExperimentResult:
+        original = qc
+        if self._needs_transpile(qc):
+            qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
+        ir = circuit_from_qiskit(qc)
+        seed = opts["seed_simulator"]
+        if seed is not None:
+            seed = int(seed) + index
+        compiled = compile_program(
+            ir,
+            self._cluster,
+            mode=opts["mode"],
+            seed=opts["seed_partition"],
+            assignment=opts["assignment"],
+        )
+        engine = run_on_aer(compiled, shots=opts["shots"], seed=seed, method=opts["method"])
+        counts: dict[str, int] = {}
+        for v in engine.memory:
+            key = hex(v)
+            counts[key] = counts.get(key, 0) + 1
+        data: dict[str, Any] = {"counts": counts}
+        if opts["memory"] and original.num_clbits:
+            data["memory"] = [hex(v) for v in engine.memory]
+        creg_sizes = [[r.name, r.size] for r in original.cregs]
+        if not creg_sizes and original.num_clbits:
+            creg_sizes = [["c", original.num_clbits]]
+        header = {
+            "name": original.name,
+            "n_qubits": original.num_qubits,
+            "memory_slots": original.num_clbits,
+            "creg_sizes": creg_sizes,
+            "qreg_sizes": [[r.name, r.size] for r in original.qregs],
+            "clbit_labels": [[r.name, i] for r in original.cregs for i in range(r.size)],
+            "metadata": dict(original.metadata or {}),
+        }
+        metadata = {
+            "welinq": compiled.report.to_dict(),
+            "method": engine.method,
+            "simulated_qubits": compiled.circuit.num_qubits,
+        }
+        return ExperimentResult(
+            shots=opts["shots"],
+            success=True,
+            data=ExperimentResultData(**data),
+            header=header,
+            status="DONE",
+            seed=seed,
+            metadata=metadata,
+        )

@@ -1,0 +1,117 @@
+"""The run as one line of pure stages: partition, lower, schedule, add noise.
+
+:func:`compile_program` runs every stage once for a circuit and a cluster and
+returns a :class:`CompiledProgram`: the circuit an engine must simulate, the map
+of the user's classical bits, and the :class:`~welinq_core.report.Report`.
+Engines (Aer in ``qiskit_welinq``, Cirq's simulators in ``cirq_welinq``) then
+sample it as many times as they like: compile once, sample many.
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster
+    >>> ghz = Circuit(num_qubits=4, num_clbits=4, operations=[Operation(name="h", qubits=(0,))]
+    ...     + [Operation(name="cx", qubits=(i, i + 1)) for i in range(3)]
+    ...     + [Operation(name="measure", qubits=(i,), clbits=(i,)) for i in range(4)])
+    >>> compiled = compile_program(ghz, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), mode="explicit")
+    >>> compiled.report.total_bell_pairs, compiled.circuit.num_qubits > 4
+    (1, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from welinq_core.circuit import Circuit
+from welinq_core.cluster import Cluster
+from welinq_core.errors import OptionsError
+from welinq_core.lowering import DistributedProgram, lower
+from welinq_core.partition import Partition, assignment_from_dict, partition_circuit
+from welinq_core.report import Report, build_report
+
+__all__ = ["CompiledProgram", "compile_program", "MODES"]
+
+#: Execution modes: ``explicit`` simulates communication qubits and feed-forward;
+#: ``effective`` simulates data qubits only with each packet's exact channel.
+MODES = ("explicit", "effective")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CompiledProgram:
+    """Everything an engine needs to sample a distributed run.
+
+    Attributes:
+        circuit: The circuit to simulate. Qubits ``0..n-1`` are the user's qubits;
+            classical bits ``0..num_user_clbits-1`` are the user's.
+        num_user_clbits: Classical bits reported to the user (the rest are scratch).
+        mode: ``"explicit"`` or ``"effective"``.
+        partition: Where each qubit lives, with its cost.
+        program: The lowered program (steps, packets, Bell-pair ledger).
+        report: The human- and machine-readable report.
+    """
+
+    circuit: Circuit
+    num_user_clbits: int
+    mode: str
+    partition: Partition
+    program: DistributedProgram
+    report: Report
+
+
+def compile_program(
+    circuit: Circuit,
+    cluster: Cluster,
+    *,
+    mode: str = "explicit",
+    seed: int | None = None,
+    assignment: Sequence[str] | Mapping[int, str] | None = None,
+    partition_method: str | None = None,
+) -> CompiledProgram:
+    """Partition, lower, schedule and add noise: everything but sampling.
+
+    Args:
+        circuit: The user's circuit in the IR.
+        cluster: The cluster to run on.
+        mode: One of :data:`MODES`.
+        seed: Seed of every randomised stage (partitioning); same seed, same plan.
+        assignment: Optional fixed placement (sequence of QPU names per qubit, or a
+            ``{qubit: qpu}`` mapping); skips partitioning.
+        partition_method: Partitioning method passed to
+            :func:`~welinq_core.partition.partition_circuit` (None = its default).
+
+    Raises:
+        OptionsError: On an unknown mode.
+        InsufficientQubitsError: If the circuit does not fit on the cluster.
+    """
+    if mode not in MODES:
+        raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
+    if assignment is not None:
+        mapping = dict(assignment) if isinstance(assignment, Mapping) else dict(enumerate(assignment))
+        full = assignment_from_dict(circuit, cluster, mapping)
+        from welinq_core.lowering import count_bell_pairs
+
+        pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, full)
+        partition = Partition(assignment=full, bell_pairs=pairs, nonlocal_gates=nonlocal_gates)
+    else:
+        kwargs = {} if partition_method is None else {"method": partition_method}
+        partition = partition_circuit(circuit, cluster, seed=seed, **kwargs)
+    program = lower(circuit, cluster, partition.assignment)
+    if mode == "explicit":
+        explicit = program.explicit_circuit()
+        simulated, user_bits = explicit.circuit, explicit.num_user_clbits
+    else:
+        simulated, user_bits = program.effective_circuit(), circuit.num_clbits
+    report = build_report(partition=partition, program=program, mode=mode, simulated=simulated)
+    if report.total_bell_pairs != partition.bell_pairs:
+        raise AssertionError(  # an internal invariant, not an input check
+            f"partition claimed {partition.bell_pairs} Bell pairs but the lowering consumed "
+            f"{report.total_bell_pairs}; please report this bug"
+        )
+    return CompiledProgram(
+        circuit=simulated,
+        num_user_clbits=user_bits,
+        mode=mode,
+        partition=partition,
+        program=program,
+        report=report,
+    )

@@ -1,0 +1,119 @@
+"""The run report: partition, Bell pairs per link, packets, timing and fidelity cost.
+
+A :class:`Report` is plain data (``to_dict()``) for result metadata and prints as
+a readable summary (``str(report)``) for the command line and notebooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from welinq_core.circuit import Circuit
+from welinq_core.lowering import DistributedProgram
+from welinq_core.partition import Partition
+
+__all__ = ["Report", "build_report"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Report:
+    """What a distributed run did.
+
+    Attributes:
+        cluster: Cluster name.
+        mode: Execution mode.
+        assignment: QPU of each logical qubit.
+        qubits_per_qpu: ``{qpu: [logical qubits]}``.
+        bell_pairs_per_link: ``{"a-b": pairs}`` for every link.
+        total_bell_pairs: Pairs consumed (each counted once per hop).
+        num_packets: Linked copies made (cat-entangler uses).
+        remote_gates: Gates executed through packets.
+        local_two_qubit_gates: Two-qubit gates that stayed inside a QPU.
+        partition_method: Partitioner used.
+        partition_seconds: Time spent partitioning.
+        simulated_qubits: Qubits the engine simulates.
+        schedule: Timing summary from the scheduler, if one ran (else None).
+        noise: Noise summary from the noise stage, if any (else None).
+    """
+
+    cluster: str
+    mode: str
+    assignment: tuple[str, ...]
+    qubits_per_qpu: dict[str, list[int]]
+    bell_pairs_per_link: dict[str, int]
+    total_bell_pairs: int
+    num_packets: int
+    remote_gates: int
+    local_two_qubit_gates: int
+    partition_method: str
+    partition_seconds: float
+    simulated_qubits: int
+    schedule: dict[str, Any] | None = None
+    noise: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-serialisable)."""
+        d = dataclasses.asdict(self)
+        d["assignment"] = list(self.assignment)
+        return d
+
+    def __str__(self) -> str:
+        lines = [
+            f"cluster {self.cluster!r}, mode {self.mode}",
+            "partition (" + self.partition_method + f", {self.partition_seconds * 1e3:.1f} ms):",
+        ]
+        for qpu, qs in self.qubits_per_qpu.items():
+            lines.append(f"  {qpu:>10}: qubits {qs}")
+        lines.append(
+            f"two-qubit gates: {self.local_two_qubit_gates} local, {self.remote_gates} remote "
+            f"in {self.num_packets} packet(s)"
+        )
+        lines.append(f"Bell pairs: {self.total_bell_pairs} in total")
+        for link, n in self.bell_pairs_per_link.items():
+            lines.append(f"  {link:>21}: {n}")
+        if self.schedule:
+            lines.append("schedule:")
+            for k, v in self.schedule.items():
+                if not isinstance(v, (dict, list)):
+                    lines.append(f"  {k}: {v}")
+        if self.noise:
+            lines.append("noise:")
+            for k, v in self.noise.items():
+                if not isinstance(v, (dict, list)):
+                    lines.append(f"  {k}: {v}")
+        return "\n".join(lines)
+
+
+def build_report(
+    *, partition: Partition, program: DistributedProgram, mode: str, simulated: Circuit,
+    schedule: dict[str, Any] | None = None, noise: dict[str, Any] | None = None,
+) -> Report:
+    """Assemble the report from the stages' evidence."""
+    per_qpu: dict[str, list[int]] = {name: [] for name in program.cluster.qpu_names}
+    active = set(program.circuit.active_qubits())
+    for q, name in enumerate(partition.assignment):
+        if q in active:
+            per_qpu[name].append(q)
+    local_2q = sum(
+        1
+        for s in program.steps
+        if s.kind == "local" and len(program.circuit.operations[s.op].qubits) == 2  # type: ignore[index]
+        and program.circuit.operations[s.op].is_gate  # type: ignore[index]
+    )
+    return Report(
+        cluster=program.cluster.name,
+        mode=mode,
+        assignment=partition.assignment,
+        qubits_per_qpu=per_qpu,
+        bell_pairs_per_link={f"{a}-{b}": n for (a, b), n in program.bell_pairs_per_link().items()},
+        total_bell_pairs=program.num_bell_pairs,
+        num_packets=len(program.packets),
+        remote_gates=program.num_remote_gates,
+        local_two_qubit_gates=local_2q,
+        partition_method=partition.method,
+        partition_seconds=partition.seconds,
+        simulated_qubits=simulated.num_qubits,
+        schedule=schedule,
+        noise=noise,
+    )
