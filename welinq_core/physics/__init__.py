@@ -11,6 +11,13 @@ Examples:
 """
 
 from welinq_core.physics.bell_pair import PAULI_LABELS, BellPair, convolve_pauli
+from welinq_core.physics.distillation import (
+    DISTILLATION_PROTOCOLS,
+    DistillationResult,
+    DistillationSchedule,
+    distill,
+    distill_until,
+)
 from welinq_core.physics.fibre import (
     FIBRE_ATTENUATION_DB_PER_KM,
     SPEED_OF_LIGHT_IN_FIBRE_M_PER_S,
@@ -19,6 +26,7 @@ from welinq_core.physics.fibre import (
     one_way_latency_s,
     transmittance,
 )
+from welinq_core.physics.swapping import swap, swap_chain
 from welinq_core.physics.heralding import HERALDING_SCHEMES, HERALDING_STATIONS, HeraldedLinkModel
 from welinq_core.physics.memory import (
     MEMORY_MODELS,
@@ -31,6 +39,13 @@ from welinq_core.physics.memory import (
 
 __all__ = [
     "BellPair",
+    "DISTILLATION_PROTOCOLS",
+    "DistillationResult",
+    "DistillationSchedule",
+    "distill",
+    "distill_until",
+    "swap",
+    "swap_chain",
     "FIBRE_ATTENUATION_DB_PER_KM",
     "HERALDING_SCHEMES",
     "HERALDING_STATIONS",
