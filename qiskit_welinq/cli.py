@@ -1,0 +1,210 @@
+"""The ``welinq`` command line.
+
+Subcommands:
+
+* ``welinq demo``: a built-in circuit on a built-in cluster; prints the report and
+  the counts next to the monolithic run.
+* ``welinq run CIRCUIT.qasm --cluster FILE_OR_PRESET --shots N``
+* ``welinq presets``
+* ``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C [--topology T] --json``
+
+OpenQASM 2 and 3 are both accepted (detected from the header).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from welinq_core.cluster import Cluster
+from welinq_core.cluster_presets import cluster_preset_description, cluster_preset_names
+from welinq_core.errors import WelinqError
+from welinq_core.lowering import lower
+from welinq_core.partition import partition_circuit
+
+__all__ = ["main", "load_qasm", "load_cluster"]
+
+
+def load_qasm(path: str):  # noqa: ANN201
+    """Read an OpenQASM 2 or 3 file into a Qiskit circuit."""
+    from qiskit import qasm2, qasm3
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        raise WelinqError(f"cannot read circuit file {path!r}: {err.strerror}") from err
+    header = next((line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("//")), "")
+    try:
+        if header.startswith("OPENQASM 3"):
+            return qasm3.loads(text)
+        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    except Exception as err:  # the QASM parsers raise several unrelated types
+        raise WelinqError(f"cannot parse {path!r} as OpenQASM: {err}") from err
+
+
+def load_cluster(spec: str) -> Cluster:
+    """A preset name, a path to a cluster JSON file, or JSON text."""
+    if spec in cluster_preset_names():
+        return Cluster.preset(spec)
+    return Cluster.from_json(spec)
+
+
+def _demo_circuit():  # noqa: ANN202
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(6, 6, name="ghz6+phase")
+    qc.h(0)
+    for i in range(5):
+        qc.cx(i, i + 1)
+    qc.rz(0.3, 5)
+    for i in range(4, -1, -1):
+        qc.cx(i, i + 1)
+    qc.h(0)
+    qc.measure(range(6), range(6))
+    return qc
+
+
+def _format_counts(counts: dict[str, int], top: int = 8) -> list[str]:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [f"{k}: {v}" for k, v in items]
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from qiskit_aer import AerSimulator
+
+    from qiskit_welinq.backend import ClusterBackend
+
+    cluster = Cluster.preset(args.cluster) if args.cluster else Cluster.homogeneous(
+        num_qpus=3, data_qubits_per_qpu=2, topology="line", name="demo-3-line"
+    )
+    qc = _demo_circuit()
+    print(f"welinq demo: circuit {qc.name!r} ({qc.num_qubits} qubits, {qc.size()} operations)")
+    print(f"cluster {cluster.name!r}: {cluster.num_qpus} QPUs, {cluster.num_data_qubits} data qubits, "
+          f"{len(cluster.links)} link(s)")
+    backend = ClusterBackend(cluster)
+    t0 = time.perf_counter()
+    result = backend.run(qc, shots=args.shots, seed_simulator=args.seed).result()
+    elapsed = time.perf_counter() - t0
+    report = result.results[0].metadata["welinq"]
+    from welinq_core.report import Report
+
+    print()
+    print(Report(**{**report, "assignment": tuple(report["assignment"])}))
+    print(f"simulated qubits: {result.results[0].metadata['simulated_qubits']} "
+          f"(Aer method {result.results[0].metadata['method']}), {elapsed:.2f} s")
+    mono = AerSimulator().run(qc, shots=args.shots, seed_simulator=args.seed).result().get_counts()
+    dist = result.get_counts()
+    print()
+    print(f"{'outcome':>10} {'cluster':>8} {'monolithic':>11}")
+    for key in sorted(set(mono) | set(dist), key=lambda k: -(dist.get(k, 0) + mono.get(k, 0)))[:10]:
+        print(f"{key:>10} {dist.get(key, 0):>8} {mono.get(key, 0):>11}")
+    tvd = 0.5 * sum(abs(dist.get(k, 0) - mono.get(k, 0)) for k in set(mono) | set(dist)) / args.shots
+    print(f"total variation distance between the two: {tvd:.4f} ({args.shots} shots each)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from qiskit_welinq.backend import ClusterBackend
+
+    qc = load_qasm(args.circuit)
+    cluster = load_cluster(args.cluster)
+    backend = ClusterBackend(cluster)
+    result = backend.run(qc, shots=args.shots, seed_simulator=args.seed).result()
+    meta = result.results[0].metadata
+    if args.json:
+        print(json.dumps({"counts": result.get_counts(), "report": meta["welinq"], "method": meta["method"]}))
+        return 0
+    from welinq_core.report import Report
+
+    print(Report(**{**meta["welinq"], "assignment": tuple(meta["welinq"]["assignment"])}))
+    print("counts:")
+    for line in _format_counts(result.get_counts(), top=args.top):
+        print("  " + line)
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:  # noqa: ARG001
+    for name in cluster_preset_names():
+        print(f"{name:>16}  {cluster_preset_description(name)}")
+    return 0
+
+
+def cmd_partition(args: argparse.Namespace) -> int:
+    from qiskit import transpile
+
+    from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
+
+    qc = load_qasm(args.circuit)
+    qc = transpile(qc, basis_gates=list(BASIS_GATES), optimization_level=0)
+    ir = circuit_from_qiskit(qc)
+    cluster = Cluster.homogeneous(
+        num_qpus=args.qpus, data_qubits_per_qpu=args.qubits_per_qpu, topology=args.topology
+    )
+    t0 = time.perf_counter()
+    partition = partition_circuit(ir, cluster, seed=args.seed)
+    seconds = time.perf_counter() - t0
+    program = lower(ir, cluster, partition.assignment)
+    out = {
+        "ebits": partition.bell_pairs,
+        "bell_pairs": program.num_bell_pairs,
+        "assignment": list(partition.assignment),
+        "seconds": seconds,
+        "nonlocal_gates": partition.nonlocal_gates,
+        "packets": len(program.packets),
+        "bell_pairs_per_link": {f"{a}-{b}": n for (a, b), n in program.bell_pairs_per_link().items()},
+        "method": partition.method,
+    }
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for k, v in out.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    parser = argparse.ArgumentParser(prog="welinq", description="Run circuits on a virtual networked cluster of QPUs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="run a built-in circuit on a built-in cluster and print the report")
+    p.add_argument("--shots", type=int, default=4000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--cluster", default=None, help="preset name (default: 3 QPUs on a line)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("run", help="run an OpenQASM circuit on a cluster")
+    p.add_argument("circuit")
+    p.add_argument("--cluster", default="ideal", help="preset name or cluster JSON file")
+    p.add_argument("--shots", type=int, default=1024)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--top", type=int, default=16, help="outcomes to print")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("presets", help="list the cluster presets")
+    p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("partition", help="partition an OpenQASM circuit and print its Bell-pair cost")
+    p.add_argument("circuit")
+    p.add_argument("--qpus", type=int, required=True)
+    p.add_argument("--qubits-per-qpu", type=int, required=True)
+    p.add_argument("--topology", default="all-to-all")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_partition)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``welinq`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except WelinqError as err:
+        print(f"welinq: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
