@@ -10,6 +10,12 @@ Examples:
     0.9557
 """
 
+from welinq_core.physics.bank import (
+    BankStatistics,
+    SingleSlotBankStatistics,
+    simulate_bank,
+    single_slot_bank_statistics,
+)
 from welinq_core.physics.bell_pair import PAULI_LABELS, BellPair, convolve_pauli
 from welinq_core.physics.distillation import (
     DISTILLATION_PROTOCOLS,
@@ -38,6 +44,10 @@ from welinq_core.physics.memory import (
 )
 
 __all__ = [
+    "BankStatistics",
+    "SingleSlotBankStatistics",
+    "simulate_bank",
+    "single_slot_bank_statistics",
     "BellPair",
     "DISTILLATION_PROTOCOLS",
     "DistillationResult",

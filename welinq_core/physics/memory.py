@@ -286,7 +286,7 @@ def age(
 
 
 def cutoff_time_s(
-    pair_fidelity: float,
+    pair_fidelity: float | BellPair,
     min_fidelity: float,
     memory_a: QuantumMemory | None,
     memory_b: QuantumMemory | None,
@@ -299,7 +299,8 @@ def cutoff_time_s(
     sides store for the same time).
 
     Args:
-        pair_fidelity: Fidelity F0 of the (Werner) pair when stored.
+        pair_fidelity: Fidelity F0 of the pair when stored (treated as a Werner pair), or
+            the :class:`BellPair` itself (used as is by the bisection).
         min_fidelity: Threshold F_min in (0.25, 1].
         memory_a: Memory of side A (None means ideal).
         memory_b: Memory of side B (None means ideal).
@@ -316,7 +317,8 @@ def cutoff_time_s(
         >>> round(cutoff_time_s(0.95, 0.8, mem, mem), 6)
         0.007235
     """
-    f0 = _v.real("pair_fidelity", pair_fidelity)
+    start = pair_fidelity if isinstance(pair_fidelity, BellPair) else None
+    f0 = start.fidelity if start is not None else _v.real("pair_fidelity", pair_fidelity)
     fmin = _v.real("min_fidelity", min_fidelity)
     if not 0.25 <= f0 <= 1.0:
         raise PhysicsParameterError(
@@ -332,7 +334,7 @@ def cutoff_time_s(
         if rate == 0.0 or f0 == fmin:
             return math.inf if rate == 0.0 else 0.0
         return math.log((f0 - 0.25) / (fmin - 0.25)) / rate
-    pair = BellPair.werner(f0)
+    pair = start if start is not None else BellPair.werner(f0)
 
     def fid(t: float) -> float:
         return age(pair, t, t, mems[0], mems[1]).fidelity
