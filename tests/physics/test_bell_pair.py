@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _reference import I2, PAULIS, bds_matrix, bell_overlaps, kron
+from _physics_reference import I2, PAULIS, bds_matrix, bell_overlaps, kron
 from welinq_core.errors import PhysicsParameterError
 from welinq_core.physics import BellPair, convolve_pauli
 
@@ -50,7 +50,7 @@ def test_from_density_matrix_is_a_fidelity_preserving_twirl(probs):
 def test_teleportation_with_bds_resource_is_single_qubit_pauli_channel():
     """Physics.md 6.7: teleport qubit S with pair (A, B); output = Pauli channel p_P."""
     rng = np.random.default_rng(7)
-    from _reference import H, X, Z, cnot, op_on, partial_trace, projector
+    from _physics_reference import H, X, Z, cnot, op_on, partial_trace, projector
     for _ in range(5):
         probs = rng.dirichlet(np.ones(4))
         pair = BellPair.from_probabilities(probs)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _reference import X, cnot, kron, op_on, partial_trace, projector
+from _physics_reference import X, cnot, kron, op_on, partial_trace, projector
 from welinq_core.errors import PhysicsParameterError
 from welinq_core.physics import BellPair, QuantumMemory, age
 from welinq_core.physics.distillation import distill, distill_until

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _reference import (
+from _physics_reference import (
     amplitude_damp_dephase,
     bds_matrix,
     bell_overlaps,

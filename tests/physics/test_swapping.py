@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _reference import H, PAULIS, X, Z, cnot, kron, op_on, partial_trace, projector
+from _physics_reference import H, PAULIS, X, Z, cnot, kron, op_on, partial_trace, projector
 from welinq_core.errors import PhysicsParameterError
 from welinq_core.physics import BellPair, QuantumMemory, age
 from welinq_core.physics.swapping import swap, swap_chain
