@@ -30,11 +30,11 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import BackendV2, Options
 from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
-from qiskit.transpiler import Target
+from qiskit.transpiler import Target, TranspilerError
 
 from welinq_core import gates
 from welinq_core.cluster import Cluster
-from welinq_core.errors import OptionsError
+from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.pipeline import MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
 from qiskit_welinq.engine import run_on_aer
@@ -43,6 +43,7 @@ from qiskit_welinq.job import ClusterJob
 __all__ = ["ClusterBackend", "target_from_cluster"]
 
 _VERSION = "0.1.0"
+_DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
 
 
 def target_from_cluster(cluster: Cluster) -> Target:
@@ -175,7 +176,15 @@ class ClusterBackend(BackendV2):
     def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], index: int) -> ExperimentResult:
         original = qc
         if self._needs_transpile(qc):
-            qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
+            try:
+                qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
+            except TranspilerError as err:
+                unknown = sorted({i.operation.name for i in qc.data} - set(BASIS_GATES) - _DIRECTIVES)
+                raise UnsupportedGateError(
+                    f"circuit {qc.name!r} uses gate(s) {unknown} that cannot be decomposed into the "
+                    f"backend's gates {list(BASIS_GATES)}; give them a definition "
+                    "(e.g. build them from standard gates) or decompose them first"
+                ) from err
         ir = circuit_from_qiskit(qc)
         seed = opts["seed_simulator"]
         if seed is not None:

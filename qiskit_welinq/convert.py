@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+import math
+
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Clbit, ClassicalRegister as _CReg, IfElseOp, ParameterExpression
 from qiskit.circuit.classical import expr
@@ -199,5 +201,17 @@ def _append(qc: QuantumCircuit, op: Operation, pauli_error: object) -> None:
         if len(terms) == 1 and set(terms[0][0]) == {"I"}:
             return
         qc.append(pauli_error(terms), qubits)  # type: ignore[operator]
+    elif op.name in _AER_SUBSTITUTES:
+        for name, params, positions in _AER_SUBSTITUTES[op.name]:
+            getattr(qc, name)(*params, *(qubits[i] for i in positions))
     else:
         getattr(qc, op.name)(*op.params, *qubits)
+
+
+# Gates Aer does not execute natively, as exact products of gates it does (global phase included).
+_AER_SUBSTITUTES = {
+    "cs": [("cp", (math.pi / 2,), (0, 1))],
+    "csdg": [("cp", (-math.pi / 2,), (0, 1))],
+    "ch": [("s", (), (1,)), ("h", (), (1,)), ("t", (), (1,)), ("cx", (), (0, 1)), ("tdg", (), (1,)),
+           ("h", (), (1,)), ("sdg", (), (1,))],
+}
