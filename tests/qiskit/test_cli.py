@@ -1,0 +1,68 @@
+"""The ``welinq`` command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from qiskit import QuantumCircuit, qasm2, qasm3
+
+from qiskit_welinq.cli import main
+
+
+def _ghz_qasm(tmp_path, n=6, version=2):
+    qc = QuantumCircuit(n, n)
+    qc.h(0)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    qc.measure(range(n), range(n))
+    path = tmp_path / f"ghz{version}.qasm"
+    path.write_text(qasm2.dumps(qc) if version == 2 else qasm3.dumps(qc))
+    return path
+
+
+def test_demo_prints_report_and_comparison(capsys):
+    assert main(["demo", "--shots", "500"]) == 0
+    out = capsys.readouterr().out
+    assert "Bell pairs:" in out and "monolithic" in out and "total variation distance" in out
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_run_reads_openqasm_2_and_3(tmp_path, capsys, version):
+    path = _ghz_qasm(tmp_path, n=8, version=version)
+    assert main(["run", str(path), "--cluster", "ideal-4-line", "--shots", "100", "--seed", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["counts"]) == {"0" * 8, "1" * 8}
+    assert data["report"]["total_bell_pairs"] >= 1
+
+
+def test_partition_json_fields(tmp_path, capsys):
+    path = _ghz_qasm(tmp_path, n=8)
+    assert main(["partition", str(path), "--qpus", "4", "--qubits-per-qpu", "2", "--topology", "line", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"ebits", "bell_pairs", "assignment", "seconds"} <= set(data)
+    assert data["ebits"] == data["bell_pairs"] >= 3
+    assert len(data["assignment"]) == 8
+
+
+def test_presets_lists_names(capsys):
+    assert main(["presets"]) == 0
+    assert "ideal" in capsys.readouterr().out
+
+
+def test_bad_cluster_file_is_a_clear_error(tmp_path, capsys):
+    path = _ghz_qasm(tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"qpus": []}')
+    assert main(["run", str(path), "--cluster", str(bad)]) == 2
+    assert "needs at least one QPU" in capsys.readouterr().err
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("welinq")
+    assert exe is not None, "pip install -e . installs the welinq command"
+    out = subprocess.run([exe, "presets"], capture_output=True, text=True, check=True).stdout
+    assert "ideal" in out
