@@ -164,41 +164,11 @@ def simulate(
 def _step(br: Branch, op: Operation) -> list[Branch]:
     if op.name == "barrier":
         return [br]
-    if op.name == "measure":
+    if op.name in ("measure", "reset"):
         out = [br]
-        for q, c in zip(op.qubits, op.clbits):
-            nxt = []
-            for b in out:
-                for v in (0, 1):
-                    proj = np.take(b.state, v, axis=q)
-                    p = float(np.vdot(proj, proj).real)
-                    if p < 1e-15:
-                        continue
-                    st = np.zeros_like(b.state)
-                    idx = [slice(None)] * b.state.ndim
-                    idx[q] = v
-                    st[tuple(idx)] = proj / np.sqrt(p)
-                    bits = list(b.bits)
-                    bits[c] = v
-                    nxt.append(Branch(b.weight * p, tuple(bits), st))
-            out = nxt
-        return out
-    if op.name == "reset":
-        out = [br]
-        for q in op.qubits:
-            nxt = []
-            for b in out:
-                for v in (0, 1):
-                    proj = np.take(b.state, v, axis=q)
-                    p = float(np.vdot(proj, proj).real)
-                    if p < 1e-15:
-                        continue
-                    st = np.zeros_like(b.state)
-                    idx = [slice(None)] * b.state.ndim
-                    idx[q] = 0
-                    st[tuple(idx)] = proj / np.sqrt(p)
-                    nxt.append(Branch(b.weight * p, b.bits, st))
-            out = nxt
+        targets = op.clbits if op.name == "measure" else (None,) * len(op.qubits)
+        for q, c in zip(op.qubits, targets):
+            out = [child for b in out for child in _collapse(b, q, c)]
         return out
     if op.name == "pauli_channel":
         out = []
@@ -213,6 +183,26 @@ def _step(br: Branch, op: Operation) -> list[Branch]:
         return out
     u = gates.gate_matrix(op.name, op.params)
     return [Branch(br.weight, br.bits, _apply(br.state, u, op.qubits))]
+
+
+def _collapse(b: Branch, q: int, clbit: int | None) -> list[Branch]:
+    """Project qubit ``q`` on 0 and 1; record the outcome in ``clbit`` (measure) or
+    leave the qubit in |0> (reset, ``clbit`` None)."""
+    out = []
+    for v in (0, 1):
+        proj = np.take(b.state, v, axis=q)
+        p = float(np.vdot(proj, proj).real)
+        if p < 1e-15:
+            continue
+        st = np.zeros_like(b.state)
+        idx = [slice(None)] * b.state.ndim
+        idx[q] = v if clbit is not None else 0
+        st[tuple(idx)] = proj / np.sqrt(p)
+        bits = b.bits
+        if clbit is not None:
+            bits = bits[:clbit] + (v,) + bits[clbit + 1 :]
+        out.append(Branch(b.weight * p, bits, st))
+    return out
 
 
 def _merge(branches: list[Branch], tol: float) -> list[Branch]:
