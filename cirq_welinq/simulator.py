@@ -1,0 +1,427 @@
+"""``ClusterSimulator``: a drop-in replacement for ``cirq.Simulator`` that runs on a cluster.
+
+Each circuit is resolved, converted to the welinq IR, compiled for the cluster
+(partition, lowering of every gate between QPUs to its Bell-pair protocol, and
+the link-noise stage) and simulated. Replace ``cirq.Simulator()`` by
+``ClusterSimulator(cluster)`` and the rest of a Cirq program runs unchanged:
+``run``, ``run_sweep``, ``sample``, ``simulate``, ``simulate_expectation_values``
+and ``compute_amplitudes``, repeated measurement keys, ``invert_mask``, classical
+controls, resets, sympy parameters and sweeps, and a ``noise=`` model made of
+Pauli channels.
+
+Engine: Cirq's own simulators run the compiled circuit, converted back to Cirq
+(:func:`~cirq_welinq.convert.circuit_to_cirq`), so results have exactly Cirq's
+types and random-number use.
+
+* Sampling uses ``cirq.Simulator`` (state vectors; ``pauli_channel`` ops become
+  ``cirq.MixedUnitaryChannel`` mixtures that it samples once per repetition, i.e.
+  exact quantum trajectories). When the compiled circuit is noisy but has no
+  mid-circuit measurement or feed-forward (``mode="effective"``), it uses
+  ``cirq.DensityMatrixSimulator`` instead, which computes the state once and
+  samples every repetition from it.
+* ``simulate`` uses ``cirq.Simulator`` when the compiled circuit has no
+  ``pauli_channel`` and returns a ``cirq.StateVectorTrialResult`` over the user's
+  qubits: the communication qubits end every protocol measured, so the final
+  state is a product of the data qubits' state and a basis state of the
+  communication qubits, which is sliced off. With noisy links it uses
+  ``cirq.DensityMatrixSimulator``, traces out the communication qubits and
+  returns a ``cirq.DensityMatrixTrialResult``.
+
+Examples:
+    >>> import cirq
+    >>> from welinq_core import Cluster
+    >>> q = cirq.LineQubit.range(4)
+    >>> ghz = cirq.Circuit(cirq.H(q[0]), [cirq.CNOT(q[i], q[i + 1]) for i in range(3)],
+    ...                    cirq.measure(*q, key="m"))
+    >>> sim = ClusterSimulator(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), seed=1)
+    >>> sorted(set(sim.run(ghz, repetitions=50).histogram(key="m")))
+    [0, 15]
+    >>> sim.last_report.total_bell_pairs
+    1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import cirq
+import numpy as np
+
+from welinq_core.circuit import Circuit
+from welinq_core.cluster import Cluster
+from welinq_core.errors import OptionsError, UnboundParameterError
+from welinq_core.pipeline import MODES, CompiledProgram, compile_program
+from welinq_core.report import Report
+from cirq_welinq.convert import (
+    MeasurementRecord,
+    _build_cirq,
+    _extend_qubits,
+    _Source,
+    circuit_from_cirq,
+    records_by_key,
+)
+from cirq_welinq.device import ClusterDevice
+
+__all__ = ["ClusterSimulator"]
+
+_CACHE_SIZE = 64
+_DENSITY_MATRIX_MAX_QUBITS = 12
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """A circuit ready for the engine: the compiled program and its Cirq rendering."""
+
+    compiled: CompiledProgram
+    qubits: tuple[cirq.Qid, ...]
+    engine_qubits: tuple[cirq.Qid, ...]
+    layout: tuple[MeasurementRecord, ...]
+    engine: cirq.Circuit
+    sources: dict[int, _Source]
+
+    @property
+    def noisy(self) -> bool:
+        return any(op.name == "pauli_channel" for op in self.compiled.circuit.operations)
+
+    @property
+    def dynamic(self) -> bool:
+        return self.compiled.circuit.has_mid_circuit_measurement()
+
+    def records(self, engine_records: dict[str, np.ndarray], repetitions: int) -> dict[str, np.ndarray]:
+        """The user's records ``{key: (repetitions, instances, bits)}`` from the engine's."""
+        out = {}
+        for key, recs in records_by_key(self.layout).items():
+            width = max(len(r.clbits) for r in recs)
+            arr = np.zeros((repetitions, len(recs), width), dtype=np.uint8)
+            for j, rec in enumerate(recs):
+                for i, (c, inv) in enumerate(zip(rec.clbits, rec.invert_mask)):
+                    src = self.sources.get(c)
+                    if src is None:  # never written (cannot happen for a measured bit)
+                        arr[:, j, i] = int(inv)
+                        continue
+                    held = engine_records[src.key][:, src.instance, src.position]
+                    arr[:, j, i] = held ^ np.uint8(int(src.inverted) ^ int(inv))
+            out[key] = arr
+        return out
+
+    def last_measurements(self, engine_measurements: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The user's ``{key: bits}`` of the last instance of each key, from one trajectory."""
+        out = {}
+        for key, recs in records_by_key(self.layout).items():
+            rec = recs[-1]
+            bits = []
+            for c, inv in zip(rec.clbits, rec.invert_mask):
+                src = self.sources.get(c)
+                held = 0 if src is None else int(engine_measurements[src.key][src.position])
+                bits.append(held ^ int(src.inverted if src else 0) ^ int(inv))
+            out[key] = np.array(bits, dtype=np.uint8)
+        return out
+
+
+class ClusterSimulator(
+    cirq.SimulatesSamples,
+    cirq.SimulatesFinalState,
+    cirq.SimulatesExpectationValues,
+    cirq.SimulatesAmplitudes,
+):
+    """Simulate Cirq circuits as they would run distributed over a cluster of QPUs.
+
+    Args:
+        cluster: The cluster (a :class:`~welinq_core.cluster.Cluster`) or a preset name.
+        seed: Random seed or ``numpy.random.RandomState`` of the sampler, as for
+            ``cirq.Simulator``. Defaults to None: draw from NumPy's global random
+            state (so ``np.random.seed(...)`` makes runs reproducible).
+        mode: ``"explicit"`` (communication qubits, mid-circuit measurements and
+            feed-forward are simulated) or ``"effective"`` (data qubits only, each
+            Bell pair's effect as a channel). Defaults to ``"explicit"``.
+        noise: A ``cirq.NOISE_MODEL_LIKE`` applied to the user's circuit before
+            compilation; its channels must be Pauli channels (``cirq.depolarize``,
+            ``cirq.bit_flip``, ...). Defaults to None (no extra noise).
+        dtype: Complex dtype of the state vectors. Defaults to ``np.complex64``.
+        seed_partition: Seed of the partitioner; the same seed gives the same
+            placement. Defaults to 0.
+        assignment: Optional fixed placement, a sequence of QPU names (one per qubit
+            in ``cirq.QubitOrder.DEFAULT`` order) or a ``{qubit_index: qpu}`` mapping.
+            Defaults to None (the partitioner decides).
+
+    Attributes:
+        last_compiled: The :class:`~welinq_core.pipeline.CompiledProgram` of the last
+            circuit run or simulated (None before the first).
+    """
+
+    def __init__(
+        self,
+        cluster: Cluster | str,
+        *,
+        seed: cirq.RANDOM_STATE_OR_SEED_LIKE = None,
+        mode: str = "explicit",
+        noise: cirq.NOISE_MODEL_LIKE = None,
+        dtype: type[np.complexfloating] = np.complex64,
+        seed_partition: int | None = 0,
+        assignment: Sequence[str] | dict[int, str] | None = None,
+    ) -> None:
+        self._device = ClusterDevice(cluster)
+        if mode not in MODES:
+            raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
+        if np.dtype(dtype).kind != "c":
+            raise OptionsError(f"dtype={dtype!r} must be a complex dtype (np.complex64 or np.complex128)")
+        self._mode = mode
+        self._dtype = dtype
+        self._prng = cirq.value.parse_random_state(seed)
+        self._noise = cirq.NoiseModel.from_noise_model_like(noise)
+        self._seed_partition = seed_partition
+        self._assignment = assignment
+        self._compiled: OrderedDict[Circuit, CompiledProgram] = OrderedDict()
+        self._placements: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+        self.last_compiled: CompiledProgram | None = None
+
+    # ---- properties -------------------------------------------------------------------------
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster circuits run on."""
+        return self._device.cluster
+
+    @property
+    def device(self) -> ClusterDevice:
+        """The cluster as a ``cirq.Device``."""
+        return self._device
+
+    @property
+    def mode(self) -> str:
+        """Execution mode (``"explicit"`` or ``"effective"``)."""
+        return self._mode
+
+    @property
+    def noise(self) -> cirq.NoiseModel:
+        """The extra noise model applied to the user's circuits."""
+        return self._noise
+
+    @property
+    def last_report(self) -> Report | None:
+        """The report of the last circuit run or simulated (None before the first)."""
+        return None if self.last_compiled is None else self.last_compiled.report
+
+    def __repr__(self) -> str:
+        return (
+            f"cirq_welinq.ClusterSimulator(cluster={self.cluster.name!r}, mode={self._mode!r}, "
+            f"noise={self._noise!r}, dtype=np.{np.dtype(self._dtype).name})"
+        )
+
+    # ---- compilation ------------------------------------------------------------------------
+    def compile(
+        self,
+        circuit: cirq.AbstractCircuit,
+        param_resolver: cirq.ParamResolverOrSimilarType = None,
+        qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+    ) -> CompiledProgram:
+        """Compile a circuit for the cluster without simulating it.
+
+        Returns:
+            The :class:`~welinq_core.pipeline.CompiledProgram` (``.report`` says where
+            each qubit went and how many Bell pairs each link supplies).
+
+        Raises:
+            UnboundParameterError: If a symbol is left unresolved.
+            InsufficientQubitsError: If the circuit needs more qubits than the cluster holds.
+        """
+        return self._prepare(circuit, param_resolver, qubit_order).compiled
+
+    def _compile_ir(self, ir: Circuit) -> CompiledProgram:
+        compiled = self._compiled.get(ir)
+        if compiled is None:
+            # Placement depends on which qubits interact, not on angles: a sweep compiles
+            # (partitions) once and re-lowers each point with the same placement.
+            structure = (ir.num_qubits, tuple(op.qubits for op in ir.operations if op.is_gate and len(op.qubits) == 2))
+            placement = self._assignment if self._assignment is not None else self._placements.get(structure)
+            compiled = compile_program(
+                ir, self.cluster, mode=self._mode, seed=self._seed_partition, assignment=placement
+            )
+            _remember(self._placements, structure, compiled.partition.assignment)
+            _remember(self._compiled, ir, compiled)
+        self.last_compiled = compiled
+        return compiled
+
+    def _prepare(
+        self,
+        circuit: cirq.AbstractCircuit,
+        param_resolver: cirq.ParamResolverOrSimilarType,
+        qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+    ) -> _Prepared:
+        resolved = cirq.resolve_parameters(circuit, cirq.ParamResolver(param_resolver))
+        if cirq.is_parameterized(resolved):
+            names = sorted(cirq.parameter_names(resolved))
+            raise UnboundParameterError(
+                f"circuit has unresolved symbol(s) {names}; give their values with "
+                "param_resolver={...} or a sweep (params=cirq.Linspace(...))"
+            )
+        if self._noise is not cirq.NO_NOISE:
+            resolved = cirq.Circuit(self._noise.noisy_moments(resolved, sorted(resolved.all_qubits())))
+        ir, qubits, layout = circuit_from_cirq(resolved, qubit_order)
+        compiled = self._compile_ir(ir)
+        engine_qubits = tuple(_extend_qubits(compiled.circuit, qubits))
+        prefix = "welinq_c"
+        while any(rec.key.startswith(prefix) for rec in layout):
+            prefix = "_" + prefix
+        engine, sources = _build_cirq(compiled.circuit, engine_qubits, layout, prefix)
+        return _Prepared(compiled, qubits, engine_qubits, layout, engine, sources)
+
+    # ---- sampling ---------------------------------------------------------------------------
+    def _run(
+        self, circuit: cirq.AbstractCircuit, param_resolver: cirq.ParamResolver, repetitions: int
+    ) -> dict[str, np.ndarray]:
+        prep = self._prepare(circuit, param_resolver)
+        if not prep.layout:
+            return {}
+        use_dm = prep.noisy and not prep.dynamic and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS
+        engine: cirq.SimulatesSamples = (
+            cirq.DensityMatrixSimulator(dtype=self._dtype, seed=self._prng)
+            if use_dm
+            else cirq.Simulator(dtype=self._dtype, seed=self._prng)
+        )
+        result = engine.run(prep.engine, repetitions=repetitions)
+        return prep.records(dict(result.records), repetitions)
+
+    # ---- final states -----------------------------------------------------------------------
+    def simulate_sweep_iter(
+        self,
+        program: cirq.AbstractCircuit,
+        params: cirq.Sweepable,
+        qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+        initial_state: Any = None,
+    ) -> Iterator[cirq.StateVectorTrialResult | cirq.DensityMatrixTrialResult]:
+        """Simulate the circuit for each point of ``params`` and yield its final state.
+
+        Yields ``cirq.StateVectorTrialResult`` (over the user's qubits, in
+        ``qubit_order``) when the compiled circuit is noiseless, else
+        ``cirq.DensityMatrixTrialResult``. ``initial_state`` is an integer, a state
+        vector or (noisy case) a density matrix over the user's qubits.
+        """
+        for resolver in cirq.to_resolvers(params):
+            prep = self._prepare(program, resolver, qubit_order)
+            n, k = len(prep.qubits), len(prep.engine_qubits) - len(prep.qubits)
+            init = _extend_initial_state(initial_state, n, k, density=prep.noisy)
+            if prep.noisy:
+                res = cirq.DensityMatrixSimulator(dtype=self._dtype, seed=self._prng).simulate(
+                    prep.engine, qubit_order=prep.engine_qubits, initial_state=init
+                )
+                rho = res.final_density_matrix
+                if k:
+                    rho = cirq.partial_trace(rho.reshape((2,) * (2 * (n + k))), range(n)).reshape(2**n, 2**n)
+                state = cirq.DensityMatrixSimulationState(
+                    qubits=prep.qubits, initial_state=rho, dtype=self._dtype
+                )
+                yield cirq.DensityMatrixTrialResult(
+                    params=resolver, measurements=prep.last_measurements(res.measurements),
+                    final_simulator_state=state,
+                )
+            else:
+                res = cirq.Simulator(dtype=self._dtype, seed=self._prng).simulate(
+                    prep.engine, qubit_order=prep.engine_qubits, initial_state=init
+                )
+                vector = _data_state(res.final_state_vector, n, k)
+                state = cirq.StateVectorSimulationState(
+                    qubits=prep.qubits, initial_state=vector.astype(self._dtype), dtype=self._dtype
+                )
+                yield cirq.StateVectorTrialResult(
+                    params=resolver, measurements=prep.last_measurements(res.measurements),
+                    final_simulator_state=state,
+                )
+
+    def simulate_expectation_values_sweep_iter(
+        self,
+        program: cirq.AbstractCircuit,
+        observables: cirq.PauliSumLike | list[cirq.PauliSumLike],
+        params: cirq.Sweepable,
+        qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+        initial_state: Any = None,
+        permit_terminal_measurements: bool = False,
+    ) -> Iterator[list[float]]:
+        """Expectation values of ``observables`` in the final state, per point of ``params``.
+
+        Raises:
+            ValueError: If the circuit has terminal measurements and
+                ``permit_terminal_measurements`` is False (as ``cirq.Simulator``).
+        """
+        if not permit_terminal_measurements and program.are_any_measurements_terminal():
+            raise ValueError(
+                "Provided circuit has terminal measurements, which may skew expectation values. "
+                "If this is intentional, set permit_terminal_measurements=True."
+            )
+        order = cirq.QubitOrder.as_qubit_order(qubit_order)
+        qmap = {q: i for i, q in enumerate(order.order_for(program.all_qubits()))}
+        obs = observables if isinstance(observables, list) else [observables]
+        sums = [cirq.PauliSum.wrap(o) for o in obs]
+        for result in self.simulate_sweep_iter(program, params, qubit_order=order, initial_state=initial_state):
+            if isinstance(result, cirq.StateVectorTrialResult):
+                psi = result.final_state_vector
+                yield [s.expectation_from_state_vector(psi, qmap) for s in sums]
+            else:
+                rho = result.final_density_matrix
+                yield [s.expectation_from_density_matrix(rho, qmap) for s in sums]
+
+    def compute_amplitudes_sweep_iter(
+        self,
+        program: cirq.AbstractCircuit,
+        bitstrings: Sequence[int],
+        params: cirq.Sweepable,
+        qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+    ) -> Iterator[Sequence[complex]]:
+        """Amplitudes of ``bitstrings`` (big-endian integers) in the final state.
+
+        Raises:
+            ValueError: If the compiled circuit is noisy (the final state is mixed).
+        """
+        for result in self.simulate_sweep_iter(program, params, qubit_order=qubit_order):
+            if not isinstance(result, cirq.StateVectorTrialResult):
+                raise ValueError(
+                    "amplitudes are undefined for a mixed final state (the cluster's links or the "
+                    "noise model are noisy); use simulate() for the density matrix"
+                )
+            psi = result.final_state_vector
+            yield [complex(psi[b]) for b in bitstrings]
+
+
+def _remember(cache: OrderedDict, key: Any, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _extend_initial_state(initial_state: Any, n: int, k: int, *, density: bool) -> Any:
+    """The engine's initial state: the user's state with communication qubits in |0>."""
+    if initial_state is None:
+        return 0
+    if isinstance(initial_state, (int, np.integer)):
+        return int(initial_state) << k
+    state = np.asarray(initial_state)
+    zero = np.zeros(2**k, dtype=complex)
+    zero[0] = 1
+    if state.ndim == 2 and state.shape == (2**n, 2**n):
+        if not density:
+            raise ValueError("a density-matrix initial_state needs a noisy simulation; give a state vector")
+        return np.kron(state, np.outer(zero, zero))
+    if state.shape != (2**n,):
+        raise ValueError(
+            f"initial_state has shape {state.shape}; expected an integer or a state vector of "
+            f"length {2**n} for {n} qubits"
+        )
+    return np.kron(state, zero)
+
+
+def _data_state(psi: np.ndarray, n: int, k: int) -> np.ndarray:
+    """The data qubits' state, given that the communication qubits are in a basis state."""
+    if k == 0:
+        return psi
+    m = psi.reshape(2**n, 2**k)
+    norms = np.linalg.norm(m, axis=0)
+    j = int(np.argmax(norms))
+    if abs(norms[j] - 1) > 1e-4:  # an internal invariant, not an input check
+        raise AssertionError(
+            f"communication qubits are entangled with the data qubits at the end of the "
+            f"program (weight {norms[j] ** 2:.6f}); please report this bug"
+        )
+    return m[:, j] / norms[j]
