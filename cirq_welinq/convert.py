@@ -154,7 +154,7 @@ def _controlled_one_qubit(sub: cirq.Gate, c: int, t: int) -> list[Operation] | N
     qs = (c, t)
     if isinstance(sub, (cirq.XPowGate, cirq.YPowGate, cirq.ZPowGate)):
         e, shift = float(sub.exponent), float(sub.global_shift)
-        letter = {cirq.XPowGate: "x", cirq.YPowGate: "y", cirq.ZPowGate: "z"}[type(sub)]
+        letter = "x" if isinstance(sub, cirq.XPowGate) else "y" if isinstance(sub, cirq.YPowGate) else "z"
         if shift == 0 and _near(e, 1, 4):
             return [Operation(name="c" + letter, qubits=qs)]
         if letter == "z" and shift == 0:

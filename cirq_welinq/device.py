@@ -136,7 +136,9 @@ class ClusterDeviceMetadata(cirq.DeviceMetadata):
         return self._cluster
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClusterDeviceMetadata) and other._cluster == self._cluster
+        if not isinstance(other, ClusterDeviceMetadata):
+            return NotImplemented
+        return other._cluster == self._cluster
 
     def __hash__(self) -> int:
         return hash(self._cluster.to_json(indent=None))
@@ -252,7 +254,9 @@ class ClusterDevice(cirq.Device):
         return f"ClusterDevice {self._cluster.name!r}: " + ", ".join(parts)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClusterDevice) and other._cluster == self._cluster
+        if not isinstance(other, ClusterDevice):
+            return NotImplemented
+        return other._cluster == self._cluster
 
     def __hash__(self) -> int:
         return hash((ClusterDevice, self._cluster.to_json(indent=None)))
