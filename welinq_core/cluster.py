@@ -24,7 +24,9 @@ import networkx as nx
 
 from welinq_core import gates
 from welinq_core.errors import ClusterSpecError
+from welinq_core.physics.heralding import HeraldedLinkModel
 from welinq_core.physics.memory import QuantumMemory
+from welinq_core.physics.presets import link_preset
 
 __all__ = ["QPU", "Link", "Cluster", "TOPOLOGIES", "MODALITIES"]
 
@@ -223,6 +225,95 @@ class Link:
             return self.bell_pair_probabilities
         q = (1.0 - self.bell_pair_fidelity) / 3
         return (float(self.bell_pair_fidelity), q, q, q)
+
+    @classmethod
+    def from_physics(cls, model: HeraldedLinkModel | None = None, /, **model_kwargs: Any) -> Link:
+        """A link whose pairs come from a heralded-generation model.
+
+        The rate is :attr:`HeraldedLinkModel.mean_pair_rate_hz`, the pair is
+        :attr:`HeraldedLinkModel.delivered_pair` (already aged in memory while the
+        herald travels, so fidelity falls with distance), and ``length_km`` and
+        ``memory`` are copied from the model.
+
+        Args:
+            model: The physical model; or None and give its keyword arguments instead.
+            **model_kwargs: Arguments of :class:`~welinq_core.physics.HeraldedLinkModel`
+                (used only when ``model`` is None).
+
+        Raises:
+            ClusterSpecError: If both or neither of ``model`` and keyword arguments are
+                given, if they are invalid, or if the link never heralds.
+
+        Examples:
+            >>> link = Link.from_physics(length_km=50.0, collection_efficiency=0.1, visibility=0.95)
+            >>> round(link.bell_pair_fidelity, 3), round(link.bell_pair_rate_hz, 2), link.length_km
+            (0.975, 1.98, 50.0)
+        """
+        if model is None:
+            if not model_kwargs:
+                raise ClusterSpecError(
+                    "Link.from_physics needs a HeraldedLinkModel or its keyword arguments, e.g. "
+                    "Link.from_physics(length_km=10.0, collection_efficiency=0.1)"
+                )
+            try:
+                model = HeraldedLinkModel(**model_kwargs)
+            except TypeError as err:
+                raise ClusterSpecError(f"Link.from_physics: {err}; see HeraldedLinkModel's fields") from err
+            except ValueError as err:
+                raise ClusterSpecError(f"Link.from_physics: {err}") from err
+        elif model_kwargs:
+            raise ClusterSpecError(
+                f"Link.from_physics got a model and keyword arguments {sorted(model_kwargs)}; give "
+                "one or the other (use dataclasses.replace(model, ...) to modify a model)"
+            )
+        if not isinstance(model, HeraldedLinkModel):
+            raise ClusterSpecError(f"Link.from_physics: model={model!r} is not a HeraldedLinkModel")
+        try:
+            rate = model.mean_pair_rate_hz
+            pair = model.delivered_pair
+        except ValueError as err:
+            raise ClusterSpecError(f"Link.from_physics: {err}") from err
+        if not rate > 0:
+            raise ClusterSpecError(
+                f"Link.from_physics: the model heralds at rate {rate!r} Hz (success probability "
+                f"{model.success_probability!r}); raise the efficiencies or shorten the link"
+            )
+        return cls(
+            bell_pair_fidelity=pair.fidelity,
+            bell_pair_rate_hz=float(rate),
+            length_km=float(model.length_km),
+            memory=model.memory,
+            bell_pair_probabilities=pair.probabilities,
+        )
+
+    @classmethod
+    def from_preset(cls, name: str) -> Link:
+        """A link from a named physics preset (:func:`welinq_core.physics.link_presets`).
+
+        The preset's infinite rate (``"ideal"``) becomes None (unlimited).
+
+        Raises:
+            ClusterSpecError: If no physics preset has that name (the message lists them).
+
+        Examples:
+            >>> link = Link.from_preset("trapped_ion_oxford_2025")
+            >>> link.bell_pair_fidelity, link.bell_pair_rate_hz, link.length_km
+            (0.97, 10.0, 0.002)
+            >>> Link.from_preset("ideal").bell_pair_rate_hz is None
+            True
+        """
+        try:
+            preset = link_preset(name)
+        except ValueError as err:
+            raise ClusterSpecError(f"Link.from_preset: {err}") from err
+        rate = preset.bell_pair_rate_hz
+        return cls(
+            bell_pair_fidelity=preset.bell_pair.fidelity,
+            bell_pair_rate_hz=None if math.isinf(rate) else float(rate),
+            length_km=float(preset.length_km),
+            memory=preset.memory,
+            bell_pair_probabilities=None if preset.bell_pair.is_werner else preset.bell_pair.probabilities,
+        )
 
     @property
     def is_ideal(self) -> bool:
