@@ -536,7 +536,7 @@ def _build_cirq(
     source: dict[int, _Source] = {}
     out: list[cirq.Operation] = []
 
-    def record(key: str, width: int) -> int:
+    def record(key: str) -> int:
         n = instances.get(key, 0)
         instances[key] = n + 1
         return n
@@ -548,14 +548,14 @@ def _build_cirq(
             if op.condition is not None:
                 raise UnsupportedGateError("classically controlled measurements cannot be converted to Cirq")
             if rec is not None and rec.qubits == op.qubits:
-                n = record(rec.key, len(qs))
+                n = record(rec.key)
                 out.append(cirq.measure(*qs, key=rec.key, invert_mask=rec.invert_mask))
                 for i, c in enumerate(op.clbits):
                     source[c] = _Source(rec.key, n, i, len(qs), rec.invert_mask[i])
             else:
                 for q, c in zip(qs, op.clbits):
                     key = f"{scratch_prefix}{c}"
-                    n = record(key, 1)
+                    n = record(key)
                     out.append(cirq.measure(q, key=key))
                     source[c] = _Source(key, n, 0, 1, False)
             continue

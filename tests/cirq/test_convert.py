@@ -274,3 +274,31 @@ def test_qudits_are_rejected_with_a_clear_message() -> None:
 def test_unsupported_operations_raise_value_errors(op: cirq.Operation, match: str) -> None:
     with pytest.raises(UnsupportedGateError, match=match):
         circuit_from_cirq(cirq.Circuit(op))
+
+
+def test_engine_circuit_honours_every_ir_directive_exactly() -> None:
+    """pauli_channel (multi-qubit, conditioned), measure, reset and barrier, against the reference."""
+    from welinq_core.reference import simulate as reference_simulate
+
+    ops = [
+        Operation(name="x", qubits=(3,)),
+        Operation(name="measure", qubits=(3,), clbits=(0,)),  # deterministic 1: the DM stays exact
+        Operation(name="h", qubits=(0,)),
+        Operation(name="cx", qubits=(0, 1)),
+        Operation(name="ry", qubits=(2,), params=(0.4,)),
+        Operation(name="pauli_channel", qubits=(0, 1, 2), pauli_terms=(("III", 0.7), ("XYZ", 0.2), ("ZIX", 0.1))),
+        Operation(name="pauli_channel", qubits=(2,), pauli_terms=(("I", 0.4), ("Y", 0.6)),
+                  condition=Condition(clbits=(0,), value=1)),
+        Operation(name="pauli_channel", qubits=(1,), pauli_terms=(("X", 1.0),),
+                  condition=Condition(clbits=(0,), value=0)),  # never fires
+        Operation(name="barrier", qubits=(0, 1, 2, 3)),
+        Operation(name="cp", qubits=(1, 2), params=(0.9,)),
+        Operation(name="reset", qubits=(0,)),
+        Operation(name="h", qubits=(0,)),
+    ]
+    ir = Circuit(num_qubits=4, num_clbits=1, operations=ops)
+    expected = reference_simulate(ir).density_matrix()
+    got = cirq.DensityMatrixSimulator(dtype=np.complex128).simulate(
+        circuit_to_cirq(ir), qubit_order=cirq.LineQubit.range(4)
+    ).final_density_matrix
+    np.testing.assert_allclose(got, expected, atol=1e-10)
