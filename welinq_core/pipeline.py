@@ -28,6 +28,7 @@ from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
 from welinq_core.partition import Partition, assignment_from_dict, partition_circuit
 from welinq_core.report import Report, build_report
+from welinq_core.schedule import Schedule, schedule
 
 __all__ = ["CompiledProgram", "compile_program", "MODES"]
 
@@ -48,6 +49,7 @@ class CompiledProgram:
         partition: Where each qubit lives, with its cost.
         program: The lowered program (steps, packets, Bell-pair ledger).
         report: The human- and machine-readable report.
+        schedule: The timed schedule of one shot (pair states, idle times), or None.
     """
 
     circuit: Circuit
@@ -56,6 +58,7 @@ class CompiledProgram:
     partition: Partition
     program: DistributedProgram
     report: Report
+    schedule: Schedule | None = None
 
 
 def compile_program(
@@ -73,7 +76,8 @@ def compile_program(
         circuit: The user's circuit in the IR.
         cluster: The cluster to run on.
         mode: One of :data:`MODES`.
-        seed: Seed of every randomised stage (partitioning); same seed, same plan.
+        seed: Seed of every randomised stage (partitioning, pair-generation times);
+            same seed, same plan and schedule.
         assignment: Optional fixed placement (sequence of QPU names per qubit, or a
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
@@ -96,12 +100,15 @@ def compile_program(
         kwargs = {} if partition_method is None else {"method": partition_method}
         partition = partition_circuit(circuit, cluster, seed=seed, **kwargs)
     program = lower(circuit, cluster, partition.assignment)
+    timed = schedule(program, seed=seed)
     if mode == "explicit":
         explicit = program.explicit_circuit()
         simulated, user_bits = explicit.circuit, explicit.num_user_clbits
     else:
         simulated, user_bits = program.effective_circuit(), circuit.num_clbits
-    report = build_report(partition=partition, program=program, mode=mode, simulated=simulated)
+    report = build_report(
+        partition=partition, program=program, mode=mode, simulated=simulated, schedule=timed.summary()
+    )
     if report.total_bell_pairs != partition.bell_pairs:
         raise AssertionError(  # an internal invariant, not an input check
             f"partition claimed {partition.bell_pairs} Bell pairs but the lowering consumed "
@@ -114,4 +121,5 @@ def compile_program(
         partition=partition,
         program=program,
         report=report,
+        schedule=timed,
     )

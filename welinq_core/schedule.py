@@ -422,7 +422,8 @@ class Schedule:
         local_makespan_s: Duration with instantaneous pairs and zero latency (the
             local critical path, protocol gates included).
         latency_makespan_s: Duration with instantaneous pairs and real latency.
-        policy: ``"bank"`` or ``"on-demand"``.
+        policy: ``"bank"``, ``"on-demand"``, or ``"instantaneous"`` when every link
+            has an unlimited rate.
         operations: Timing of every step, in step order.
         pairs: Every consumed pair, in ledger order.
         packets: Timing of every packet.
@@ -946,11 +947,15 @@ def schedule(
         for name in {pk.source, pk.target}:
             stall[name] += timing.stall_s  # type: ignore[union-attr]
     bottleneck, verdict = _verdict(makespan, with_latency.makespan, local.makespan, usage)
+    if all(link.bell_pair_rate_hz is None for _, link in cluster.links):
+        policy = "instantaneous"
+    else:
+        policy = "bank" if bank else "on-demand"
     return Schedule(
         makespan_s=makespan,
         local_makespan_s=local.makespan,
         latency_makespan_s=with_latency.makespan,
-        policy="bank" if bank else "on-demand",
+        policy=policy,
         operations=tuple(run.ops),
         pairs=tuple(run.pairs),  # type: ignore[arg-type]
         packets=tuple(run.packets),  # type: ignore[arg-type]
