@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from welinq_core import gates
+from welinq_core.codes import LogicalEncoding
 from welinq_core.errors import ClusterSpecError
 from welinq_core.physics.heralding import HeraldedLinkModel
 from welinq_core.physics.memory import QuantumMemory
@@ -69,6 +70,9 @@ class QPU:
         measurement_duration_s: Duration of a measurement, in seconds.
         t1_s: Data-qubit energy relaxation time, in seconds, or None (no relaxation).
         t2_s: Data-qubit dephasing time, in seconds, or None (no dephasing).
+        encoding: How each data qubit is encoded (:class:`~welinq_core.codes.LogicalEncoding`),
+            or None (physical qubits). With an encoding, ``num_data_qubits`` counts logical
+            qubits and each Bell pair of a plan costs the code's physical pairs.
 
     Examples:
         >>> QPU(name="a", num_data_qubits=4).num_comm_qubits
@@ -89,9 +93,12 @@ class QPU:
     measurement_duration_s: float = 0.0
     t1_s: float | None = None
     t2_s: float | None = None
+    encoding: LogicalEncoding | None = None
 
     def __post_init__(self) -> None:
         who = f"QPU {self.name!r}"
+        if self.encoding is not None and not isinstance(self.encoding, LogicalEncoding):
+            raise ClusterSpecError(f"{who}: encoding={self.encoding!r} must be a LogicalEncoding or None")
         if not isinstance(self.name, str) or not self.name:
             raise ClusterSpecError(f"QPU name={self.name!r} must be a non-empty string")
         for field in ("num_data_qubits", "num_comm_qubits"):
@@ -147,6 +154,8 @@ class QPU:
             d["coupling"] = [list(e) for e in self.coupling]
         if self.native_gates is not None:
             d["native_gates"] = list(self.native_gates)
+        if self.encoding is not None:
+            d["encoding"] = self.encoding.to_json_dict()
         return d
 
     @classmethod
@@ -157,6 +166,8 @@ class QPU:
             kw["coupling"] = tuple(tuple(e) for e in kw["coupling"])
         if kw.get("native_gates") is not None:
             kw["native_gates"] = tuple(kw["native_gates"])
+        if kw.get("encoding") is not None:
+            kw["encoding"] = LogicalEncoding.from_json_dict(kw["encoding"])
         return _construct(cls, kw, "QPU")
 
 
@@ -422,6 +433,13 @@ class Cluster:
             if k in norm:
                 raise ClusterSpecError(f"Cluster: link between {a!r} and {b!r} given twice")
             norm[k] = link
+        for a, b in norm:
+            ea, eb = (next(q.encoding for q in qpus if q.name == n) for n in (a, b))
+            if ea != eb:
+                raise ClusterSpecError(
+                    f"Cluster: linked QPUs {a!r} and {b!r} use different encodings ({ea} vs {eb}); "
+                    "remote logical gates need the same code on both ends"
+                )
         object.__setattr__(self, "qpus", qpus)
         object.__setattr__(self, "links", tuple(sorted(norm.items())))
         object.__setattr__(self, "name", name)
@@ -468,6 +486,12 @@ class Cluster:
             if key == k:
                 return link
         raise ClusterSpecError(f"no link between {a!r} and {b!r}; links are {[k for k, _ in self.links]}")
+
+    def physical_pairs_per_logical_pair(self, a: str, b: str) -> int:
+        """Physical Bell pairs one plan-level pair costs on the link between ``a`` and ``b``
+        (1 without an encoding)."""
+        enc = self.qpu(a).encoding
+        return 1 if enc is None else enc.bell_pairs_per_logical_pair
 
     def has_link(self, a: str, b: str) -> bool:
         """Whether QPUs ``a`` and ``b`` are directly linked."""

@@ -22,6 +22,9 @@ class Report:
 
     Attributes:
         cluster: Cluster name.
+        physical_bell_pairs_per_link: Physical pairs per link when QPUs hold logical
+            qubits of a code (equal to ``bell_pairs_per_link`` otherwise).
+        total_physical_bell_pairs: Their sum.
         mode: Execution mode.
         assignment: QPU of each logical qubit.
         qubits_per_qpu: ``{qpu: [logical qubits]}``.
@@ -51,6 +54,8 @@ class Report:
     simulated_qubits: int
     schedule: dict[str, Any] | None = None
     noise: dict[str, Any] | None = None
+    physical_bell_pairs_per_link: dict[str, int] | None = None
+    total_physical_bell_pairs: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-serialisable)."""
@@ -70,6 +75,11 @@ class Report:
             f"in {self.num_packets} packet(s)"
         )
         lines.append(f"Bell pairs: {self.total_bell_pairs} in total")
+        if self.total_physical_bell_pairs is not None and self.total_physical_bell_pairs != self.total_bell_pairs:
+            lines.append(
+                f"  (logical qubits: {self.total_physical_bell_pairs} physical Bell pairs for the code's "
+                "transversal remote gates)"
+            )
         for link, n in self.bell_pairs_per_link.items():
             lines.append(f"  {link:>21}: {n}")
         if self.schedule:
@@ -101,7 +111,13 @@ def build_report(
         if s.kind == "local" and len(program.circuit.operations[s.op].qubits) == 2  # type: ignore[index]
         and program.circuit.operations[s.op].is_gate  # type: ignore[index]
     )
+    physical = {
+        f"{a}-{b}": n * program.cluster.physical_pairs_per_logical_pair(a, b)
+        for (a, b), n in program.bell_pairs_per_link().items()
+    }
     return Report(
+        physical_bell_pairs_per_link=physical,
+        total_physical_bell_pairs=sum(physical.values()),
         cluster=program.cluster.name,
         mode=mode,
         assignment=partition.assignment,
