@@ -539,8 +539,8 @@ def _fmt_time(t: float) -> str:
     if t == 0:
         return "0 s"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if abs(t) >= scale:
-            return f"{t / scale:.3g} {unit}"
+        if abs(float(f"{t / scale:.3g}")) >= 1.0:
+            return f"{float(f'{t / scale:.3g}'):g} {unit}"
     return f"{t:.3g} s"
 
 
