@@ -61,11 +61,12 @@ from typing import Any
 import numpy as np
 
 from welinq_core.circuit import Operation
-from welinq_core.cluster import QPU, Cluster, Link
+from welinq_core.cluster import QPU, Cluster
 from welinq_core.errors import InfeasibleError, OptionsError
 from welinq_core.lowering import DistributedProgram
+from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
 from welinq_core.physics.bell_pair import BellPair
-from welinq_core.physics.memory import age, cutoff_time_s
+from welinq_core.physics.memory import age
 
 __all__ = [
     "BOTTLENECKS",
@@ -84,180 +85,6 @@ __all__ = [
 BOTTLENECKS = ("network", "latency", "local", "none")
 
 _MAX_REQUESTS_PER_HOP = 100_000
-
-
-# ----------------------------------------------------------------------------- pair source
-def effective_cutoff_s(link: Link) -> float:
-    """Storage age after which a pair of ``link`` is discarded (``math.inf`` if never).
-
-    The smaller of the memory's ``cutoff_s`` and the age at which a fresh pair falls
-    below the memory's ``min_fidelity`` (both ends in the link's memory).
-
-    Examples:
-        >>> from welinq_core.physics import QuantumMemory
-        >>> effective_cutoff_s(Link(memory=QuantumMemory.ideal(cutoff_s=1e-3)))
-        0.001
-        >>> effective_cutoff_s(Link())
-        inf
-    """
-    mem = link.memory
-    if mem is None:
-        return math.inf
-    cut = math.inf if mem.cutoff_s is None else mem.cutoff_s
-    if mem.min_fidelity is not None:
-        fresh = BellPair.from_probabilities(link.pauli_probabilities)
-        cut = min(cut, cutoff_time_s(fresh, mem.min_fidelity, mem, mem))
-    return cut
-
-
-class PairSource:
-    """Bell-pair generation on one link as the scheduler sees it.
-
-    With ``capacity == 0`` the link generates on demand: requests are served one after
-    the other, each by a fresh generation of exponential duration (rate
-    ``link.bell_pair_rate_hz``). With ``capacity >= 1`` it is an entanglement bank: the
-    link generates whenever a slot is free (from ``start_s`` on), a request takes the
-    freshest stored pair (LIFO; retrieval succeeds with probability
-    eta_A(age) eta_B(age) of the link's memory, else the pair is lost and the next is
-    tried), stored pairs older than ``cutoff_s`` are discarded, and a request that
-    finds the bank empty takes the next generated pair. A link with rate None delivers
-    instantly. Requests must come in non-decreasing time order.
-
-    Args:
-        link: The link.
-        capacity: Buffer slots (0 = generate on demand).
-        rng: Random generator.
-        cutoff_s: Storage cutoff in seconds. Defaults to None (use
-            :func:`effective_cutoff_s` of the link).
-        start_s: Time at which the link starts generating. Defaults to 0.0.
-
-    Examples:
-        >>> source = PairSource(Link(bell_pair_rate_hz=1e3), capacity=1, rng=np.random.default_rng(1))
-        >>> source.take(0.0) is None, source.take(1.0) is not None
-        (True, True)
-        >>> source.num_generated, source.num_consumed
-        (1, 1)
-    """
-
-    def __init__(
-        self,
-        link: Link,
-        *,
-        capacity: int,
-        rng: np.random.Generator,
-        cutoff_s: float | None = None,
-        start_s: float = 0.0,
-    ) -> None:
-        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
-            raise OptionsError(f"capacity={capacity!r} must be an integer >= 0 (0 = on demand)")
-        self.link = link
-        self.rate_hz = link.bell_pair_rate_hz
-        self.capacity = capacity if self.rate_hz is not None else 0
-        self.cutoff_s = effective_cutoff_s(link) if cutoff_s is None else float(cutoff_s)
-        self._rng = rng
-        mem = link.memory
-        self._memory = mem
-        self._lossy = mem is not None and (mem.efficiency < 1.0 or mem.efficiency_time_s is not None)
-        self.now = start_s
-        self._stored: list[float] = []  # generation times, oldest first
-        self._busy_until = start_s
-        self.busy_intervals: list[tuple[float, float]] = []
-        self.num_generated = 0
-        self.num_consumed = 0
-        self.num_discarded = 0
-        self.num_lost = 0
-        self.num_hits = 0
-        self.num_misses = 0
-        self._next = self._start(start_s) if self.capacity > 0 else math.inf
-
-    @property
-    def num_stored(self) -> int:
-        """Pairs in the bank now."""
-        return len(self._stored)
-
-    def _start(self, t: float) -> float:
-        d = float(self._rng.exponential(1.0 / self.rate_hz))  # type: ignore[operator]
-        self.busy_intervals.append((t, t + d))
-        return t + d
-
-    def _resume(self, t: float) -> None:
-        if self._next == math.inf and len(self._stored) < self.capacity:
-            self._next = self._start(max(t, self._busy_until))
-
-    def advance(self, t: float) -> None:
-        """Run generation and discards up to time ``t`` (inclusive)."""
-        if t < self.now:
-            raise OptionsError(f"PairSource: time {t!r} is before the current time {self.now!r}")
-        while True:
-            expiry = self._stored[0] + self.cutoff_s if self._stored else math.inf
-            nxt = min(expiry, self._next)
-            if nxt > t:
-                break
-            if expiry <= self._next:
-                self._stored.pop(0)
-                self.num_discarded += 1
-                self._resume(expiry)
-            else:
-                g = self._next
-                self._stored.append(g)
-                self.num_generated += 1
-                self._next = self._start(g) if len(self._stored) < self.capacity else math.inf
-        self.now = t
-
-    def _take_stored(self, t: float) -> float | None:
-        while self._stored:
-            g = self._stored.pop()
-            if self._lossy:
-                a = t - g
-                eta = self._memory.retrieval_efficiency(a) ** 2  # type: ignore[union-attr]
-                if self._rng.random() >= eta:
-                    self.num_lost += 1
-                    self._resume(t)
-                    continue
-            self._resume(t)
-            return g
-        return None
-
-    def take(self, t: float) -> float | None:
-        """Serve a request at ``t`` from the bank only: the generation time of the pair
-        handed out, or None if the bank is empty (the request is dropped)."""
-        self.advance(t)
-        g = self._take_stored(t)
-        if g is None:
-            self.num_misses += 1
-            return None
-        self.num_hits += 1
-        self.num_consumed += 1
-        return g
-
-    def request(self, t: float) -> tuple[float, float, bool]:
-        """Serve a request at ``t``, waiting for the next generation if the bank is empty.
-
-        Returns:
-            ``(generated_s, delivered_s, from_bank)``.
-        """
-        g = self.take(t)
-        if g is not None:
-            return g, t, True
-        self.num_consumed += 1
-        self.num_generated += 1
-        if self.rate_hz is None:
-            return t, t, False
-        if self._next == math.inf:
-            self._next = self._start(max(t, self._busy_until))
-        d = self._next
-        self._busy_until = d
-        self._next = self._start(d) if self.capacity > 0 else math.inf
-        return d, d, False
-
-    def discard_held(self) -> None:
-        """Count a handed-out pair that expired before use as discarded, not consumed."""
-        self.num_consumed -= 1
-        self.num_discarded += 1
-
-    def busy_s(self, start_s: float, end_s: float) -> float:
-        """Time spent generating within ``[start_s, end_s]``."""
-        return float(sum(max(0.0, min(b, end_s) - max(a, start_s)) for a, b in self.busy_intervals))
 
 
 # ----------------------------------------------------------------------------- value types
