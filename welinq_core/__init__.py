@@ -29,12 +29,24 @@ from welinq_core.errors import (
 )
 from welinq_core.lowering import BellPairUse, DistributedProgram, Packet, count_bell_pairs, lower
 from welinq_core.partition import Partition, partition_circuit
+from welinq_core.codes import LogicalEncoding
+from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.memory import QuantumMemory
+from welinq_core.pipeline import CompiledProgram, compile_program
+from welinq_core.report import Report
+from welinq_core.schedule import Schedule, schedule
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BellPair",
     "BellPairUse",
+    "CompiledProgram",
+    "LogicalEncoding",
+    "Report",
+    "Schedule",
+    "compile_program",
+    "schedule",
     "Circuit",
     "CircuitError",
     "Cluster",
