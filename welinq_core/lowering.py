@@ -327,6 +327,162 @@ def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
         ) from err
 
 
+def _segments(circuit: Circuit) -> list[tuple[int, ...]]:
+    """Packet segment of each operation's qubits (``-1`` where the op is not diagonal on it).
+
+    A *segment* of qubit ``q`` is a maximal run of its operations that are all
+    diagonal on ``q`` (barriers excepted); one linked copy of ``q`` can serve every
+    remote gate of a segment. Segments depend on the circuit only, not on the
+    assignment, and break exactly where the planner closes ``q``'s packets.
+    """
+    current: dict[int, int] = {}
+    next_id = 0
+    out: list[tuple[int, ...]] = []
+
+    def seg(q: int) -> int:
+        nonlocal next_id
+        if q not in current:
+            current[q] = next_id
+            next_id += 1
+        return current[q]
+
+    for op in circuit.operations:
+        if op.name == "barrier":
+            out.append(tuple(-1 for _ in op.qubits))
+            continue
+        if not op.is_gate or op.name == "pauli_channel":
+            for q in op.qubits:
+                current.pop(q, None)
+            out.append(tuple(-1 for _ in op.qubits))
+            continue
+        s = gates.spec(op.name)
+        if len(op.qubits) == 1:
+            q = op.qubits[0]
+            if s.is_diagonal:
+                out.append((seg(q),))
+            else:
+                current.pop(q, None)
+                out.append((-1,))
+            continue
+        ids = []
+        for pos, q in enumerate(op.qubits):
+            if pos in s.diagonal_on:
+                ids.append(seg(q))
+            else:
+                current.pop(q, None)
+                ids.append(-1)
+        out.append(tuple(ids))
+    return out
+
+
+def _cover_items(
+    circuit: Circuit, segs: list[tuple[int, ...]], where: Sequence[str], order: dict[str, int]
+) -> set[tuple[int, str]]:
+    """The fewest ``(segment, target QPU)`` copies that serve every non-local gate.
+
+    A non-local gate diagonal on one side only forces that side's copy; a gate
+    diagonal on both sides is an edge between its two possible copies. Every
+    edge joins a copy going ``A -> B`` with one going ``B -> A``, so the graph
+    is bipartite (split by ``order[source] < order[target]``) and a minimum
+    vertex cover (Koenig's theorem, Hopcroft-Karp matching) is exact. All copies
+    of one component share one QPU pair and hence one route cost, so the
+    unweighted cover is also the minimum of hop-weighted pairs when no QPU runs
+    out of communication qubits.
+    """
+    forced: set[tuple[int, str]] = set()
+    edges: list[tuple[tuple[int, str], tuple[int, str]]] = []
+    for i, op in enumerate(circuit.operations):
+        if len(op.qubits) != 2 or not op.is_gate:
+            continue
+        a, b = op.qubits
+        qa, qb = where[a], where[b]
+        if qa == qb:
+            continue
+        sa, sb = segs[i]
+        if sa >= 0 and sb >= 0:
+            edges.append(((sa, qb), (sb, qa)))
+        elif sa >= 0:
+            forced.add((sa, qb))
+        else:
+            forced.add((sb, qa))
+    adj: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    seg_source: dict[int, str] = {}
+    for i, op in enumerate(circuit.operations):
+        for pos, q in enumerate(op.qubits):
+            if segs[i][pos] >= 0:
+                seg_source[segs[i][pos]] = where[q]
+    for u, v in edges:
+        if u in forced or v in forced:
+            continue
+        if order[seg_source[u[0]]] > order[u[1]]:
+            u, v = v, u
+        adj.setdefault(u, []).append(v)
+    return forced | _koenig_cover(adj)
+
+
+def _koenig_cover(adj: dict) -> set:
+    """Minimum vertex cover of a bipartite graph given as ``{left: [right, ...]}``.
+
+    Maximum matching by augmenting paths (Kuhn, iterative DFS, greedy start), then
+    Koenig's construction: with ``Z`` the vertices reachable from unmatched left
+    vertices by alternating paths, the cover is ``(L - Z) | (R & Z)``.
+    """
+    for u in adj:
+        adj[u] = list(dict.fromkeys(adj[u]))
+    match_l: dict = {}
+    match_r: dict = {}
+    for u in adj:  # greedy start
+        for v in adj[u]:
+            if v not in match_r:
+                match_l[u], match_r[v] = v, u
+                break
+    for root in adj:
+        if root in match_l:
+            continue
+        # Iterative DFS for an augmenting path from root.
+        parent: dict = {}
+        stack = [(root, 0)]
+        seen_r: set = set()
+        found = None
+        while stack and found is None:
+            u, k = stack[-1]
+            nbrs = adj[u]
+            if k >= len(nbrs):
+                stack.pop()
+                continue
+            stack[-1] = (u, k + 1)
+            v = nbrs[k]
+            if v in seen_r:
+                continue
+            seen_r.add(v)
+            parent[v] = u
+            w = match_r.get(v)
+            if w is None:
+                found = v
+            else:
+                stack.append((w, 0))
+        while found is not None:
+            u = parent[found]
+            nxt = match_l.get(u)
+            match_l[u], match_r[found] = found, u
+            found = nxt
+    z_left: set = set()
+    z_right: set = set()
+    frontier = [u for u in adj if u not in match_l]
+    z_left.update(frontier)
+    while frontier:
+        u = frontier.pop()
+        for v in adj[u]:
+            if v in z_right:
+                continue
+            z_right.add(v)
+            w = match_r.get(v)
+            if w is not None and w not in z_left:
+                z_left.add(w)
+                frontier.append(w)
+    return {u for u in adj if u not in z_left} | z_right
+
+
 class _Planner:
     """Single pass over the canonical circuit that forms packets and steps."""
 
@@ -347,6 +503,9 @@ class _Planner:
             for q in op.qubits:
                 self.timeline.setdefault(q, []).append(i)
         self.cursor: dict[int, int] = Counter()
+        self.segs = _segments(circuit)
+        order = {name: k for k, name in enumerate(cluster.qpu_names)}
+        self.cover = _cover_items(circuit, self.segs, self.where, order)
 
     # -- packets -----------------------------------------------------------------------
     def close(self, packet: int) -> None:
@@ -446,6 +605,10 @@ class _Planner:
                 continue
             sides = [(a, qb, 0), (b, qa, 1)]
             candidates = [(q, tgt, pos) for q, tgt, pos in sides if pos in s.diagonal_on]
+            if len(candidates) == 2:
+                # Serve the gate from a copy in the minimum cover (see _cover_items).
+                covered = [c for c in candidates if (self.segs[i][c[2]], c[1]) in self.cover]
+                candidates = covered or candidates
             chosen = next(((q, tgt, pos) for q, tgt, pos in candidates if tgt in self.open.get(q, {})), None)
             if chosen is None:
                 chosen = max(candidates, key=lambda c: (self.run_length(c[0], c[1], i), -c[2]))

@@ -1,9 +1,16 @@
 """Partitioning: place each logical qubit on a QPU within its data-qubit capacity.
 
-This is the baseline partitioner: a capacity-respecting greedy placement along a
-breadth-first walk of the interaction graph, refined by Fiduccia-Mattheyses-style
-moves and swaps that lower the hop-weighted number of non-local two-qubit gates.
-The Bell-pair cost it reports is the one the lowering consumes
+Two methods share one entry point, :func:`partition_circuit`:
+
+* ``"hypergraph"`` (the default, ``method="auto"``): the entanglement-aware
+  partitioner of :mod:`welinq_core.partitioning` (packet hypergraph, KaHyPar km1
+  with per-QPU capacities when importable, hop/fidelity-aware FM refinement,
+  candidates scored with the lowering's own planner);
+* ``"greedy-fm"``: the baseline, a capacity-respecting greedy placement along a
+  breadth-first walk of the interaction graph, refined by Fiduccia-Mattheyses-style
+  moves and swaps that lower the hop-weighted number of non-local two-qubit gates.
+
+The Bell-pair cost reported is always the one the lowering consumes
 (:func:`welinq_core.lowering.count_bell_pairs`).
 
 Examples:
@@ -27,9 +34,9 @@ import numpy as np
 
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
-from welinq_core.errors import InsufficientQubitsError, ClusterSpecError
+from welinq_core.errors import ClusterSpecError, InsufficientQubitsError, OptionsError
 
-__all__ = ["Partition", "partition_circuit", "interaction_graph", "assignment_from_dict"]
+__all__ = ["METHODS", "Partition", "partition_circuit", "interaction_graph", "assignment_from_dict"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -42,6 +49,9 @@ class Partition:
         nonlocal_gates: Two-qubit gates whose qubits sit on different QPUs.
         method: Name of the algorithm that produced it.
         seconds: Wall-clock time spent partitioning.
+        objective: What the partitioner minimised (``"ebits"`` or ``"fidelity"``).
+        infidelity: Summed ``1 - bell_pair_fidelity`` of the consumed pairs (0 for
+            ideal links), or None when not computed.
     """
 
     assignment: tuple[str, ...]
@@ -49,6 +59,8 @@ class Partition:
     nonlocal_gates: int
     method: str = "manual"
     seconds: float = 0.0
+    objective: str = "ebits"
+    infidelity: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "assignment", tuple(self.assignment))
@@ -134,27 +146,77 @@ def assignment_from_dict(circuit: Circuit, cluster: Cluster, mapping: dict[int, 
     return tuple(out)  # type: ignore[arg-type]
 
 
+#: Partitioning methods accepted by :func:`partition_circuit`.
+METHODS = ("auto", "hypergraph", "hypergraph-fm", "greedy-fm")
+
+
 def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.random.Generator | None = None,
-                      max_passes: int = 8) -> Partition:
-    """Place the circuit's qubits on QPUs, minimising hop-weighted non-local gates.
+                      max_passes: int = 8, method: str = "auto", objective: str = "ebits") -> Partition:
+    """Place the circuit's qubits on QPUs, minimising the Bell pairs the lowering consumes.
 
     Args:
         circuit: The circuit to distribute.
         cluster: The cluster to distribute it on.
-        seed: Seed for tie-breaking; the same seed gives the same partition.
-        max_passes: Refinement passes at most.
+        seed: Seed for every random choice; the same seed (and inputs) gives the
+            same partition with this version.
+        max_passes: Refinement passes at most (``greedy-fm``).
+        method: ``"auto"`` (= ``"hypergraph"``): the entanglement-aware partitioner
+            of :mod:`welinq_core.partitioning` (packet hypergraph, KaHyPar when
+            importable, hop/fidelity-aware FM, true-cost selection);
+            ``"hypergraph-fm"``: the same without KaHyPar (pure Python);
+            ``"greedy-fm"``: the baseline (greedy fill + FM on hop-weighted
+            non-local gates).
+        objective: ``"ebits"`` (fewest Bell pairs, hop-weighted on multi-hop
+            routes) or ``"fidelity"`` (least summed ``1 - bell_pair_fidelity``
+            over consumed pairs, then fewest pairs).
 
     Returns:
         A :class:`Partition` whose ``bell_pairs`` equals what the lowering consumes.
 
     Raises:
         InsufficientQubitsError: If the circuit has more active qubits than the cluster.
+        OptionsError: On an unknown ``method`` or ``objective``.
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> c = Circuit(num_qubits=4, operations=[Operation(name="cz", qubits=(0, q)) for q in (1, 2, 3)])
+        >>> p = partition_circuit(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), seed=3)
+        >>> p.bell_pairs, p.method
+        (1, 'hypergraph-kahypar')
     """
-    from welinq_core.lowering import count_bell_pairs  # lowering imports Partition
+    from welinq_core.partitioning.cost import check_objective, plan_cost  # imports the lowering
+    from welinq_core.partitioning.partitioner import hypergraph_partition
 
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    if method not in METHODS:
+        raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
+    check_objective(objective)
     _check_fits(circuit, cluster)
+    rng = np.random.default_rng(seed)
+    base_seed, strong_seed = (int(x) for x in rng.integers(2**31 - 1, size=2))
+    baseline = _greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), max_passes)
+    if method == "greedy-fm":
+        assignment, label = baseline, "greedy-fm"
+        cost = plan_cost(circuit, cluster, assignment)
+    else:
+        assignment, cost, label = hypergraph_partition(
+            circuit, cluster, seed=strong_seed, objective=objective, baseline=baseline,
+            use_kahypar=method != "hypergraph-fm",
+        )
+    return Partition(
+        assignment=assignment,
+        bell_pairs=cost.bell_pairs,
+        nonlocal_gates=cost.nonlocal_gates,
+        method=label,
+        seconds=time.perf_counter() - start,
+        objective=objective,
+        infidelity=cost.infidelity,
+    )
+
+
+def _greedy_fm_assignment(circuit: Circuit, cluster: Cluster, rng: np.random.Generator,
+                          max_passes: int) -> tuple[str, ...]:
+    """The baseline: greedy breadth-first fill, then FM moves/swaps on hop-weighted cut gates."""
     g = interaction_graph(circuit)
     active = list(circuit.active_qubits())
     hops = dict(nx.all_pairs_shortest_path_length(cluster.network()))
@@ -226,12 +288,4 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
                 improved = True
         if not improved:
             break
-    assignment = assignment_from_dict(circuit, cluster, place)
-    pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, assignment)
-    return Partition(
-        assignment=assignment,
-        bell_pairs=pairs,
-        nonlocal_gates=nonlocal_gates,
-        method="greedy-fm",
-        seconds=time.perf_counter() - start,
-    )
+    return assignment_from_dict(circuit, cluster, place)

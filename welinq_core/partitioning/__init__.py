@@ -1,0 +1,1 @@
+"""Entanglement-aware partitioning (packet hypergraph, KaHyPar or FM, hop/fidelity costs)."""

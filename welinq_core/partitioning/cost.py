@@ -1,0 +1,93 @@
+"""The true cost of a plan: exactly what :func:`welinq_core.lowering.lower` consumes.
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster
+    >>> c = Circuit(num_qubits=3, operations=[Operation(name="cz", qubits=(0, 2))])
+    >>> line = Cluster.homogeneous(num_qpus=3, data_qubits_per_qpu=1, topology="line")
+    >>> plan_cost(c, line, ("qpu0", "qpu1", "qpu2"))
+    PlanCost(bell_pairs=2, nonlocal_gates=1, infidelity=0.0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import networkx as nx
+
+from welinq_core.circuit import Circuit
+from welinq_core.cluster import Cluster
+from welinq_core.errors import OptionsError
+from welinq_core.lowering import _Planner, canonicalize
+
+__all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
+
+#: Objectives the partitioner can minimise.
+OBJECTIVES = ("ebits", "fidelity")
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanCost:
+    """Cost of lowering a circuit with one assignment.
+
+    Attributes:
+        bell_pairs: Bell pairs consumed (the ledger length of the lowering).
+        nonlocal_gates: Gates executed through packets.
+        infidelity: Sum over consumed pairs of ``1 - bell_pair_fidelity`` of the link
+            that makes it: the expected number of faulty pairs to first order.
+    """
+
+    bell_pairs: int
+    nonlocal_gates: int
+    infidelity: float
+
+    def key(self, objective: str) -> tuple[float, float]:
+        """Sort key: smaller is better for ``objective``."""
+        if objective == "fidelity":
+            return (round(self.infidelity, 12), self.bell_pairs)
+        return (self.bell_pairs, round(self.infidelity, 12))
+
+
+def check_objective(objective: str) -> None:
+    """Raise :class:`OptionsError` for an unknown objective."""
+    if objective not in OBJECTIVES:
+        raise OptionsError(f"objective={objective!r} is unknown; choose one of {OBJECTIVES}")
+
+
+def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> PlanCost:
+    """Run the lowering's planner (no rendering) and read its ledger."""
+    planner = _Planner(canonicalize(circuit), cluster, assignment)
+    planner.plan()
+    infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
+    return PlanCost(
+        bell_pairs=len(planner.pairs),
+        nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
+        infidelity=float(sum(infid[p.link] for p in planner.pairs)),
+    )
+
+
+def distance_matrix(cluster: Cluster, objective: str = "ebits") -> list[list[float]]:
+    """Cost of one linked copy between QPUs ``i`` and ``j`` (in ``cluster.qpu_names`` order).
+
+    ``"ebits"``: pairs on the route (hops). ``"fidelity"``: the route's summed
+    ``1 - bell_pair_fidelity`` plus ``1e-3`` per hop, so that ideal links still
+    prefer fewer pairs. Routes are the lowering's (fewest hops).
+    """
+    check_objective(objective)
+    g = cluster.network()
+    names = list(cluster.qpu_names)
+    paths = dict(nx.all_pairs_shortest_path(g))
+    out = []
+    for a in names:
+        row = []
+        for b in names:
+            path = paths[a][b]
+            hops = len(path) - 1
+            if objective == "ebits":
+                row.append(float(hops))
+            else:
+                bad = sum(1.0 - g.edges[u, v]["link"].bell_pair_fidelity for u, v in zip(path, path[1:]))
+                row.append(bad + 1e-3 * hops)
+        out.append(row)
+    return out
