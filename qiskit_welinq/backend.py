@@ -78,8 +78,9 @@ class ClusterBackend(BackendV2):
         memory: Return per-shot memory. Defaults to False.
         seed_simulator: Seed of the sampler; same seed, same counts. Defaults to None.
         seed_partition: Seed of the partitioner. Defaults to 0 (deterministic).
-        mode: ``"explicit"`` (communication qubits and feed-forward simulated) or
-            ``"effective"`` (data qubits only). Defaults to ``"explicit"``.
+        mode: ``"effective"`` (data qubits only, each remote packet's exact noise
+            channel) or ``"explicit"`` (communication qubits, mid-circuit measurement
+            and feed-forward simulated). Defaults to ``"effective"``.
         method: Aer simulation method. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
     """
@@ -123,7 +124,7 @@ class ClusterBackend(BackendV2):
             memory=False,
             seed_simulator=None,
             seed_partition=0,
-            mode="explicit",
+            mode="effective",
             method="automatic",
             assignment=None,
         )

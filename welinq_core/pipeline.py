@@ -26,14 +26,15 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
+from welinq_core.noise import add_noise
 from welinq_core.partition import Partition, assignment_from_dict, partition_circuit
 from welinq_core.report import Report, build_report
 from welinq_core.schedule import Schedule, schedule
 
 __all__ = ["CompiledProgram", "compile_program", "MODES"]
 
-#: Execution modes: ``explicit`` simulates communication qubits and feed-forward;
-#: ``effective`` simulates data qubits only with each packet's exact channel.
+#: Execution modes: ``effective`` (the default) simulates data qubits only with each
+#: packet's exact channel; ``explicit`` simulates communication qubits and feed-forward.
 MODES = ("explicit", "effective")
 
 
@@ -65,10 +66,13 @@ def compile_program(
     circuit: Circuit,
     cluster: Cluster,
     *,
-    mode: str = "explicit",
+    mode: str = "effective",
     seed: int | None = None,
     assignment: Sequence[str] | Mapping[int, str] | None = None,
     partition_method: str | None = None,
+    pair_states: Sequence[Sequence[float]] | None = None,
+    idle_durations: Mapping[int, tuple[float, float]] | None = None,
+    effective_rendering: str = "exact",
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -82,6 +86,16 @@ def compile_program(
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
             :func:`~welinq_core.partition.partition_circuit` (None = its default).
+        pair_states: Optional ``(p_I, p_X, p_Y, p_Z)`` per ledger pair (see
+            :func:`~welinq_core.noise.add_noise`); forces the noise stage. Defaults to
+            the schedule's aged pair states.
+        idle_durations: Optional idle waits for :func:`~welinq_core.noise.add_noise`.
+            Defaults to the schedule's idle intervals.
+        effective_rendering: ``"exact"`` (default) or ``"static"`` (see
+            :func:`~welinq_core.noise.add_noise`).
+
+    The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
+    given): ideal runs simulate exactly the noiseless rendering.
 
     Raises:
         OptionsError: On an unknown mode.
@@ -101,13 +115,24 @@ def compile_program(
         partition = partition_circuit(circuit, cluster, seed=seed, **kwargs)
     program = lower(circuit, cluster, partition.assignment)
     timed = schedule(program, seed=seed)
-    if mode == "explicit":
+    noise_summary = None
+    if not cluster.is_ideal or pair_states is not None:
+        noisy = add_noise(
+            program,
+            mode=mode,
+            pair_states=timed.pair_states() if pair_states is None else pair_states,
+            idle_durations=timed.idle_durations() if idle_durations is None else idle_durations,
+            effective_rendering=effective_rendering,
+        )
+        simulated, user_bits, noise_summary = noisy.circuit, noisy.num_user_clbits, noisy.summary
+    elif mode == "explicit":
         explicit = program.explicit_circuit()
         simulated, user_bits = explicit.circuit, explicit.num_user_clbits
     else:
         simulated, user_bits = program.effective_circuit(), circuit.num_clbits
     report = build_report(
-        partition=partition, program=program, mode=mode, simulated=simulated, schedule=timed.summary()
+        partition=partition, program=program, mode=mode, simulated=simulated,
+        schedule=timed.summary(), noise=noise_summary,
     )
     if report.total_bell_pairs != partition.bell_pairs:
         raise AssertionError(  # an internal invariant, not an input check

@@ -108,7 +108,7 @@ def test_memory_and_register_separated_counts():
 def test_communication_qubit_measurements_never_leak():
     qc = ghz(4)
     backend = ClusterBackend(Cluster.homogeneous(num_qpus=4, data_qubits_per_qpu=1, topology="line"))
-    result = backend.run(qc, shots=100, memory=True, seed_simulator=2).result()
+    result = backend.run(qc, shots=100, memory=True, seed_simulator=2, mode="explicit").result()
     assert result.results[0].metadata["simulated_qubits"] > 4
     assert all(len(m) == 4 for m in result.get_memory())
 
