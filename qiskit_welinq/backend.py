@@ -81,7 +81,11 @@ class ClusterBackend(BackendV2):
         mode: ``"effective"`` (data qubits only, each remote packet's exact noise
             channel) or ``"explicit"`` (communication qubits, mid-circuit measurement
             and feed-forward simulated). Defaults to ``"effective"``.
-        method: Aer simulation method. Defaults to ``"automatic"``.
+        method: Aer simulation method, one of ``automatic`` (chosen per circuit:
+            stabilizer for Clifford circuits, density matrix for small noisy ones,
+            state vector with shot branching, matrix product states for wide ones),
+            ``stabilizer``, ``density_matrix``, ``statevector``,
+            ``matrix_product_state``. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
     """
 
@@ -220,6 +224,7 @@ class ClusterBackend(BackendV2):
         metadata = {
             "welinq": compiled.report.to_dict(),
             "method": engine.method,
+            "method_reason": engine.reason,
             "simulated_qubits": compiled.circuit.num_qubits,
         }
         return ExperimentResult(
