@@ -38,6 +38,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 
@@ -327,6 +328,21 @@ def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
         ) from err
 
 
+def _is_diagonal_1q(op: Operation) -> bool:
+    """Whether a one-qubit gate is diagonal, by its spec or by its angles.
+
+    Transpilers emit ``p(l)`` and ``rz`` as ``u(0, 0, l)`` (and QAOA's ``rzz`` as
+    ``cp`` with ``u(0, 0, .)`` phases); ``u``/``rx``/``ry`` with a rotation angle
+    that is a multiple of 2*pi are diagonal, so they must not break a packet.
+    """
+    if gates.spec(op.name).is_diagonal:
+        return True
+    if op.name in ("u", "rx", "ry") and op.params:
+        theta = op.params[0]
+        return abs(math.remainder(theta, 2 * math.pi)) < 1e-12
+    return False
+
+
 def _segments(circuit: Circuit) -> list[tuple[int, ...]]:
     """Packet segment of each operation's qubits (``-1`` where the op is not diagonal on it).
 
@@ -358,7 +374,7 @@ def _segments(circuit: Circuit) -> list[tuple[int, ...]]:
         s = gates.spec(op.name)
         if len(op.qubits) == 1:
             q = op.qubits[0]
-            if s.is_diagonal:
+            if _is_diagonal_1q(op):
                 out.append((seg(q),))
             else:
                 current.pop(q, None)
@@ -570,7 +586,10 @@ class _Planner:
                 break
             s = gates.spec(op.name)
             pos = op.qubits.index(qubit)
-            if pos not in s.diagonal_on and not s.is_diagonal:
+            if len(op.qubits) == 1:
+                if not _is_diagonal_1q(op):
+                    break
+            elif pos not in s.diagonal_on:
                 break
             if len(op.qubits) == 2 and self.where[op.qubits[1 - pos]] == target:
                 count += 1
@@ -591,7 +610,7 @@ class _Planner:
                 continue
             s = gates.spec(op.name)
             if len(op.qubits) == 1:
-                if not s.is_diagonal:
+                if not _is_diagonal_1q(op):
                     self.close_all(op.qubits[0])
                 self.steps.append(Step(kind="local", op=i))
                 continue

@@ -146,6 +146,8 @@ def assignment_from_dict(circuit: Circuit, cluster: Cluster, mapping: dict[int, 
     return tuple(out)  # type: ignore[arg-type]
 
 
+_BASELINE_FM_MAX_QUBITS = 300
+
 #: Partitioning methods accepted by :func:`partition_circuit`.
 METHODS = ("auto", "hypergraph", "hypergraph-fm", "greedy-fm")
 
@@ -194,7 +196,10 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
     _check_fits(circuit, cluster)
     rng = np.random.default_rng(seed)
     base_seed, strong_seed = (int(x) for x in rng.integers(2**31 - 1, size=2))
-    baseline = _greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), max_passes)
+    # The baseline's swap search is quadratic in the qubits: as a mere starting candidate
+    # for the strong method on wide circuits it keeps only its greedy fill.
+    base_passes = max_passes if method == "greedy-fm" or circuit.num_qubits <= _BASELINE_FM_MAX_QUBITS else 0
+    baseline = _greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
     if method == "greedy-fm":
         assignment, label = baseline, "greedy-fm"
         cost = plan_cost(circuit, cluster, assignment)

@@ -11,7 +11,7 @@ from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.lowering import lower
 from welinq_core.reference import simulate
 
-ONE_QUBIT = ("h", "x", "rz", "t", "s", "sx", "ry", "z")
+ONE_QUBIT = ("h", "x", "rz", "t", "s", "sx", "ry", "z", "u0")
 TWO_QUBIT = ("cx", "cz", "cp", "crz", "rzz", "swap", "cry", "cy")
 
 
@@ -40,6 +40,8 @@ def random_circuit(n: int, num_ops: int, seed: int, *, two_qubit_fraction: float
         nparams = {"rz": 1, "ry": 1, "cp": 1, "crz": 1, "rzz": 1, "cry": 1}.get(name, 0)
         params = tuple(float(x) for x in rng.uniform(-math.pi, math.pi, size=nparams))
         qubits = (a,) if b is None else (a, b)
+        if name == "u0":  # a transpiled phase gate: u(0, phi, lambda) is diagonal
+            name, params = "u", (0.0, *(float(x) for x in rng.uniform(-math.pi, math.pi, size=2)))
         ops.append(Operation(name=name, qubits=qubits, params=params))
     clbits = 0
     if measure:

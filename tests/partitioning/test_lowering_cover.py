@@ -53,3 +53,19 @@ def test_lowered_program_equals_input_exactly(seed):
     names = [q.name for q in cluster.qpus for _ in range(q.num_data_qubits)]
     assignment = tuple(rng.permutation(names)[:n])
     assert_lowering_equivalent(circuit, cluster, assignment)
+
+
+def test_transpiled_phase_gates_do_not_break_a_packet():
+    # u(0, 0, l) is p(l): a copy of 0 on qpu1 serves both cp gates across it.
+    ops = [Operation(name="cp", qubits=(0, 1), params=(0.3,)),
+           Operation(name="u", qubits=(0,), params=(0.0, 0.0, 0.7)),
+           Operation(name="cp", qubits=(0, 2), params=(0.5,)),
+           Operation(name="u", qubits=(0,), params=(2 * np.pi, 0.1, 0.2)),
+           Operation(name="cx", qubits=(0, 1))]
+    c = Circuit(num_qubits=3, operations=ops)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2, comm_qubits_per_qpu=2)
+    assignment = ("qpu0", "qpu1", "qpu1")
+    assert lower(c, cluster, assignment).num_bell_pairs == 1
+    assert_lowering_equivalent(c, cluster, assignment)
+    broken = c.with_operations(ops[:1] + [Operation(name="u", qubits=(0,), params=(0.1, 0.0, 0.7))] + ops[2:])
+    assert lower(broken, cluster, assignment).num_bell_pairs == 2

@@ -35,6 +35,7 @@ from welinq_core.partitioning.refine import Refiner
 __all__ = ["hypergraph_partition"]
 
 _MAX_PERMUTE_QPUS = 7
+_BIG_WORK = 300_000  # hyperedge pins x QPUs above which the refinement is kept cheap
 _INFEASIBLE = PlanCost(bell_pairs=2**62, nonlocal_gates=0, infidelity=float("inf"))
 _POLISH_BUDGET = 60_000  # operations replayed by the true-cost polish, at most
 
@@ -154,6 +155,10 @@ def hypergraph_partition(
             infeasible.append(err)
             return _INFEASIBLE
 
+    pins = sum(len(e) for e in hg.edges)
+    big = pins * len(names) > _BIG_WORK  # wide circuits: one KaHyPar run, one cheap FM pass
+    if big:
+        restarts = 1
     base_blocks = [index[a] for a in baseline]
     starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
     kahypar_used = False
@@ -163,13 +168,12 @@ def hypergraph_partition(
             if b is not None:
                 kahypar_used = True
                 starts.append(("kahypar", _relabel(hg, b, dist, caps)))
-    big = hg.num_vertices * len(names) > 400_000
     seen: set[tuple[int, ...]] = set()
     candidates: list[tuple[PlanCost, tuple[str, ...]]] = [(score(baseline), tuple(baseline))]
     seen.add(tuple(base_blocks))
     for _label, blocks in starts:
         r = Refiner(hg, dist, capacities=caps, blocks=blocks)
-        r.refine(seed=int(rng.integers(2**31 - 1)), max_passes=2 if big else 10, swaps=not big)
+        r.refine(seed=int(rng.integers(2**31 - 1)), max_passes=1 if big else 10, swaps=not big)
         qb = tuple(r.blocks[:n])
         for cand in (tuple(blocks[:n]), qb):
             if cand in seen:
