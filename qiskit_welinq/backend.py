@@ -35,6 +35,7 @@ from qiskit.transpiler import Target, TranspilerError
 from welinq_core import gates
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
+from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.pipeline import MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
 from qiskit_welinq.engine import run_on_aer
@@ -81,6 +82,11 @@ class ClusterBackend(BackendV2):
         mode: ``"effective"`` (data qubits only, each remote packet's exact noise
             channel) or ``"explicit"`` (communication qubits, mid-circuit measurement
             and feed-forward simulated). Defaults to ``"effective"``.
+        effective_rendering: ``"exact"`` (every effective run reproduces the explicit
+            protocol exactly; packets of non-Clifford gates may add randomness
+            qubits and feed-forward) or ``"static"`` (no extra qubits; approximate
+            for such packets, flagged ``effective_exact: False`` in the report).
+            Defaults to ``"exact"``.
         method: Aer simulation method, one of ``automatic`` (chosen per circuit:
             stabilizer for Clifford circuits, density matrix for small noisy ones,
             state vector with shot branching, matrix product states for wide ones),
@@ -129,6 +135,7 @@ class ClusterBackend(BackendV2):
             seed_simulator=None,
             seed_partition=0,
             mode="effective",
+            effective_rendering="exact",
             method="automatic",
             assignment=None,
         )
@@ -141,6 +148,11 @@ class ClusterBackend(BackendV2):
         shots = options.get("shots")
         if shots is not None and (not isinstance(shots, int) or isinstance(shots, bool) or shots < 1):
             raise OptionsError(f"shots={shots!r} must be a positive integer")
+        if "effective_rendering" in options and options["effective_rendering"] not in EFFECTIVE_RENDERINGS:
+            raise OptionsError(
+                f"effective_rendering={options['effective_rendering']!r} is unknown; choose one of "
+                f"{EFFECTIVE_RENDERINGS}"
+            )
         if "mode" in options and options["mode"] not in MODES:
             raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
 
@@ -198,6 +210,7 @@ class ClusterBackend(BackendV2):
             ir,
             self._cluster,
             mode=opts["mode"],
+            effective_rendering=opts["effective_rendering"],
             seed=opts["seed_partition"],
             assignment=opts["assignment"],
         )
