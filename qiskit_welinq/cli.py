@@ -56,15 +56,11 @@ def load_cluster(spec: str) -> Cluster:
 def _demo_circuit():  # noqa: ANN202
     from qiskit import QuantumCircuit
 
-    qc = QuantumCircuit(6, 6, name="ghz6+phase")
+    qc = QuantumCircuit(12, 12, name="ghz12")
     qc.h(0)
-    for i in range(5):
+    for i in range(11):
         qc.cx(i, i + 1)
-    qc.rz(0.3, 5)
-    for i in range(4, -1, -1):
-        qc.cx(i, i + 1)
-    qc.h(0)
-    qc.measure(range(6), range(6))
+    qc.measure(range(12), range(12))
     return qc
 
 
@@ -73,37 +69,49 @@ def _format_counts(counts: dict[str, int], top: int = 8) -> list[str]:
     return [f"{k}: {v}" for k, v in items]
 
 
+def _print_report(meta: dict) -> None:
+    from welinq_core.report import Report
+
+    print(Report(**{**meta, "assignment": tuple(meta["assignment"])}))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from qiskit_aer import AerSimulator
 
     from qiskit_welinq.backend import ClusterBackend
 
-    cluster = Cluster.preset(args.cluster) if args.cluster else Cluster.homogeneous(
-        num_qpus=3, data_qubits_per_qpu=2, topology="line", name="demo-3-line"
-    )
+    cluster = Cluster.preset(args.cluster)
     qc = _demo_circuit()
-    print(f"welinq demo: circuit {qc.name!r} ({qc.num_qubits} qubits, {qc.size()} operations)")
-    print(f"cluster {cluster.name!r}: {cluster.num_qpus} QPUs, {cluster.num_data_qubits} data qubits, "
-          f"{len(cluster.links)} link(s)")
-    backend = ClusterBackend(cluster)
+    print(f"welinq demo: {qc.name} ({qc.num_qubits} qubits, {qc.size()} operations) on cluster {cluster.name!r}: "
+          f"{cluster.num_qpus} QPUs, {cluster.num_data_qubits} data qubits, {len(cluster.links)} link(s)")
     t0 = time.perf_counter()
-    result = backend.run(qc, shots=args.shots, seed_simulator=args.seed).result()
+    result = ClusterBackend(cluster).run(qc, shots=args.shots, seed_simulator=args.seed).result()
     elapsed = time.perf_counter() - t0
-    report = result.results[0].metadata["welinq"]
-    from welinq_core.report import Report
-
+    meta = result.results[0].metadata
     print()
-    print(Report(**{**report, "assignment": tuple(report["assignment"])}))
-    print(f"simulated qubits: {result.results[0].metadata['simulated_qubits']} "
-          f"(Aer method {result.results[0].metadata['method']}), {elapsed:.2f} s")
-    mono = AerSimulator().run(qc, shots=args.shots, seed_simulator=args.seed).result().get_counts()
+    _print_report(meta["welinq"])
+    print(f"engine: Aer {meta['method']} on {meta['simulated_qubits']} qubits, {elapsed:.2f} s for {args.shots} shots")
+    # The same circuit on one QPU with the same local noise (no links), and on a perfect machine.
+    one_qpu = Cluster.homogeneous(
+        num_qpus=1, data_qubits_per_qpu=cluster.num_data_qubits, qpu=dataclasses.replace(cluster.qpus[0]),
+        name="one-qpu",
+    )
+    single = ClusterBackend(one_qpu).run(qc, shots=args.shots, seed_simulator=args.seed).result().get_counts()
+    ideal = AerSimulator().run(qc, shots=args.shots, seed_simulator=args.seed).result().get_counts()
     dist = result.get_counts()
     print()
-    print(f"{'outcome':>10} {'cluster':>8} {'monolithic':>11}")
-    for key in sorted(set(mono) | set(dist), key=lambda k: -(dist.get(k, 0) + mono.get(k, 0)))[:10]:
-        print(f"{key:>10} {dist.get(key, 0):>8} {mono.get(key, 0):>11}")
-    tvd = 0.5 * sum(abs(dist.get(k, 0) - mono.get(k, 0)) for k in set(mono) | set(dist)) / args.shots
-    print(f"total variation distance between the two: {tvd:.4f} ({args.shots} shots each)")
+    print(f"{'outcome':>14} {'cluster':>8} {'one QPU':>8} {'ideal':>8}")
+    keys = sorted(set(ideal) | set(dist) | set(single), key=lambda k: -(dist.get(k, 0) + ideal.get(k, 0)))
+    for key in keys[:8]:
+        print(f"{key:>14} {dist.get(key, 0):>8} {single.get(key, 0):>8} {ideal.get(key, 0):>8}")
+    if len(keys) > 8:
+        print(f"{'...':>14} ({len(keys) - 8} more outcomes)")
+    good = ("0" * qc.num_qubits, "1" * qc.num_qubits)
+    for label, counts in (("cluster", dist), ("one QPU", single), ("ideal", ideal)):
+        p = sum(counts.get(k, 0) for k in good) / args.shots
+        print(f"P(all equal) on {label:>7}: {p:.3f}")
     return 0
 
 
@@ -118,9 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"counts": result.get_counts(), "report": meta["welinq"], "method": meta["method"]}))
         return 0
-    from welinq_core.report import Report
-
-    print(Report(**{**meta["welinq"], "assignment": tuple(meta["welinq"]["assignment"])}))
+    _print_report(meta["welinq"])
     print("counts:")
     for line in _format_counts(result.get_counts(), top=args.top):
         print("  " + line)
@@ -173,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run a built-in circuit on a built-in cluster and print the report")
     p.add_argument("--shots", type=int, default=4000)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cluster", default=None, help="preset name (default: 3 QPUs on a line)")
+    p.add_argument("--cluster", default="demo", help="preset name (default: demo, 3 neutral-atom QPUs on a line)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("run", help="run an OpenQASM circuit on a cluster")
     p.add_argument("circuit")

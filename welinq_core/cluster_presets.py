@@ -146,3 +146,26 @@ register_cluster_preset(
     "4 neutral-atom QPUs x 16 on a ring: F=0.99 at 1 MHz is a projection (Sinclair et al. "
     "2024); QPU numbers assumed",
 )
+
+
+def _demo_cluster() -> Cluster:
+    from welinq_core.physics.memory import QuantumMemory
+    from welinq_core.qpu_presets import neutral_atom
+
+    link = Link(
+        bell_pair_fidelity=0.97,
+        bell_pair_rate_hz=1000.0,
+        length_km=0.01,
+        memory=QuantumMemory.depolarizing(time_s=0.5),
+    )
+    return Cluster.homogeneous(
+        num_qpus=3, data_qubits_per_qpu=4, topology="line", link=link, qpu=neutral_atom(), name="demo"
+    )
+
+
+register_cluster_preset(
+    "demo",
+    _demo_cluster,
+    "3 neutral-atom QPUs x 4 on a line, 10 m links with F=0.97 Werner pairs at 1 kHz and 0.5 s memories "
+    "(synthetic, for the demo)",
+)

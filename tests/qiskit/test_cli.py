@@ -27,7 +27,10 @@ def _ghz_qasm(tmp_path, n=6, version=2):
 def test_demo_prints_report_and_comparison(capsys):
     assert main(["demo", "--shots", "500"]) == 0
     out = capsys.readouterr().out
-    assert "Bell pairs:" in out and "monolithic" in out and "total variation distance" in out
+    assert "Bell pairs: 2 in total" in out and "qpu0-qpu1: 1" in out
+    assert "bottleneck:" in out and "mean_pair_fidelity" in out
+    p = {label: float(out.split(f"P(all equal) on {label:>7}: ")[1][:5]) for label in ("cluster", "one QPU", "ideal")}
+    assert p["ideal"] == 1.0 and p["cluster"] < p["one QPU"] < 1.0  # the links cost fidelity
 
 
 @pytest.mark.parametrize("version", [2, 3])
