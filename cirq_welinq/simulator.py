@@ -136,7 +136,7 @@ class ClusterSimulator(
             state (so ``np.random.seed(...)`` makes runs reproducible).
         mode: ``"explicit"`` (communication qubits, mid-circuit measurements and
             feed-forward are simulated) or ``"effective"`` (data qubits only, each
-            Bell pair's effect as a channel). Defaults to ``"explicit"``.
+            Bell pair's effect as a channel). Defaults to ``"effective"``, as ``ClusterBackend``.
         noise: A ``cirq.NOISE_MODEL_LIKE`` applied to the user's circuit before
             compilation; its channels must be Pauli channels (``cirq.depolarize``,
             ``cirq.bit_flip``, ...). Defaults to None (no extra noise).
@@ -157,7 +157,7 @@ class ClusterSimulator(
         cluster: Cluster | str,
         *,
         seed: cirq.RANDOM_STATE_OR_SEED_LIKE = None,
-        mode: str = "explicit",
+        mode: str = "effective",
         noise: cirq.NOISE_MODEL_LIKE = None,
         dtype: type[np.complexfloating] = np.complex64,
         seed_partition: int | None = 0,
