@@ -183,8 +183,8 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         >>> from welinq_core.circuit import Operation
         >>> c = Circuit(num_qubits=4, operations=[Operation(name="cz", qubits=(0, q)) for q in (1, 2, 3)])
         >>> p = partition_circuit(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), seed=3)
-        >>> p.bell_pairs, p.method
-        (1, 'hypergraph-kahypar')
+        >>> p.bell_pairs, p.method.startswith("hypergraph")
+        (1, True)
     """
     from welinq_core.partitioning.cost import check_objective, plan_cost  # imports the lowering
     from welinq_core.partitioning.partitioner import hypergraph_partition
