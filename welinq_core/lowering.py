@@ -40,18 +40,27 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+import bisect
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.cluster import Cluster
-from welinq_core.errors import CommunicationQubitError, NoRouteError, UnsupportedGateError
+from welinq_core.errors import (
+    CommunicationQubitError,
+    InsufficientQubitsError,
+    NoRouteError,
+    OptionsError,
+    UnsupportedGateError,
+)
 
 __all__ = [
     "BellPairUse",
     "Packet",
+    "Teleport",
+    "PROTOCOLS",
     "Step",
     "DistributedProgram",
     "ExplicitCircuit",
@@ -62,6 +71,10 @@ __all__ = [
 ]
 
 _LOOKAHEAD = 64
+_MOVE_HORIZON = 12  # two-qubit gates of a qubit the TeleData decision looks ahead
+
+#: Remote-operation protocols the planner can use.
+PROTOCOLS = ("telegate", "teledata")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -71,14 +84,18 @@ class BellPairUse:
     Attributes:
         index: Position in the program's ledger.
         link: The two QPU names of the link that generates it (sorted).
-        packet: Index of the packet that consumes it.
-        hop: Position of the link along the packet's route (0 = at the source QPU).
+        packet: Index of the packet that consumes it (None for a TeleData pair).
+        hop: Position of the link along the packet's (or teleport's) route (0 = at the source QPU).
+        purpose: ``"telegate"`` (a packet's linked copy) or ``"teledata"`` (a state teleport).
+        teleport: Index of the teleport that consumes it (None for a TeleGate pair).
     """
 
     index: int
     link: tuple[str, str]
-    packet: int
+    packet: int | None
     hop: int
+    purpose: str = "telegate"
+    teleport: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -110,17 +127,47 @@ class Packet:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class Teleport:
+    """A TeleData move: the state of a logical qubit is teleported to another QPU.
+
+    One Bell pair per hop (entanglement swapping at the inner QPUs), a Bell
+    measurement of the qubit with the source half, X/Z corrections on the target
+    half, which becomes the qubit's new home in a free data slot of ``target``.
+
+    Attributes:
+        index: Teleport number, in program order.
+        qubit: Logical qubit moved.
+        source: QPU it leaves.
+        target: QPU it arrives on.
+        route: QPU names from ``source`` to ``target``.
+        slot: Data slot of ``target`` it occupies from then on.
+        bell_pairs: Ledger indices of its Bell pairs, one per hop.
+    """
+
+    index: int
+    qubit: int
+    source: str
+    target: str
+    route: tuple[str, ...]
+    slot: int
+    bell_pairs: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Step:
     """One step of the distributed program.
 
     ``kind`` is ``"local"`` (operation ``op`` runs on one QPU), ``"open"`` (packet
     ``packet`` is entangled), ``"remote"`` (gate ``op`` runs through packet
-    ``packet``) or ``"close"`` (packet ``packet`` is disentangled).
+    ``packet``), ``"close"`` (packet ``packet`` is disentangled) or ``"teleport"``
+    (teleport ``teleport`` moves a qubit to another QPU; from that step on the
+    qubit's QPU is the teleport's target).
     """
 
     kind: str
     op: int | None = None
     packet: int | None = None
+    teleport: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -156,11 +203,13 @@ class DistributedProgram:
     Attributes:
         circuit: The canonical input circuit (non-local ``swap`` expanded to ``cx``).
         cluster: The cluster it runs on.
-        assignment: QPU of each logical qubit.
-        data_slots: ``(qpu, slot)`` of each logical qubit on its QPU.
+        assignment: Initial QPU of each logical qubit (teleports move qubits later;
+            see :meth:`placement_at`).
+        data_slots: Initial ``(qpu, slot)`` of each logical qubit on its QPU.
         steps: Ordered protocol steps.
         packets: The packets, in opening order.
-        bell_pairs: Ledger of every Bell pair consumed.
+        bell_pairs: Ledger of every Bell pair consumed (packets' and teleports').
+        teleports: The TeleData moves, in program order (empty with TeleGate only).
     """
 
     circuit: Circuit
@@ -170,6 +219,23 @@ class DistributedProgram:
     steps: tuple[Step, ...]
     packets: tuple[Packet, ...]
     bell_pairs: tuple[BellPairUse, ...]
+    teleports: tuple[Teleport, ...] = ()
+
+    def placement_at(self, step: int) -> tuple[str, ...]:
+        """QPU of each logical qubit right before ``steps[step]`` runs (``len(steps)``: at the end)."""
+        if not 0 <= step <= len(self.steps):
+            raise IndexError(f"step {step} is outside 0..{len(self.steps)}; pass a step index of this program")
+        where = list(self.assignment)
+        for s in self.steps[:step]:
+            if s.kind == "teleport":
+                tp = self.teleports[s.teleport]  # type: ignore[index]
+                where[tp.qubit] = tp.target
+        return tuple(where)
+
+    @property
+    def final_assignment(self) -> tuple[str, ...]:
+        """QPU of each logical qubit after the last step."""
+        return self.placement_at(len(self.steps))
 
     @property
     def num_bell_pairs(self) -> int:
@@ -202,7 +268,11 @@ class DistributedProgram:
         and classical feed-forward.
 
         Communication qubits are drawn from a pool and reset before each use, so the
-        simulator holds only as many as are ever in use at once.
+        simulator holds only as many as are ever in use at once. A teleport ends with
+        an ideal ``swap`` of the target half into simulator qubit ``q``: a relabelling
+        (the target communication qubit is q's new home), so logical qubit ``q``
+        always lives on simulator qubit ``q`` and the data-qubit density matrix and
+        final measurements are comparable with the monolithic circuit.
         """
         n, m = self.circuit.num_qubits, self.circuit.num_clbits
         free: list[int] = []
@@ -227,6 +297,34 @@ class DistributedProgram:
             ops.append(Operation(name="measure", qubits=(q,), clbits=(c,)))
             return c
 
+        def prepare(pair_ids: Sequence[int]) -> tuple[int, int]:
+            """Prepare one pair per hop, swap along the route; the two end qubits."""
+            ends: list[tuple[int, int]] = []
+            for pair_index in pair_ids:
+                qa, qb = take(), take()
+                ops.extend(
+                    [
+                        Operation(name="reset", qubits=(qa,)),
+                        Operation(name="reset", qubits=(qb,)),
+                        Operation(name="h", qubits=(qa,)),
+                        Operation(name="cx", qubits=(qa, qb)),
+                    ]
+                )
+                pair_qubits[pair_index] = (qa, qb)
+                pair_positions[pair_index] = len(ops)
+                ends.append((qa, qb))
+            # Entanglement swapping along the route: fold hop k into the running pair.
+            first, last = ends[0]
+            for qa, qb in ends[1:]:
+                ops.append(Operation(name="cx", qubits=(last, qa)))
+                ops.append(Operation(name="h", qubits=(last,)))
+                cz_bit, cx_bit = measure(last), measure(qa)
+                ops.append(Operation(name="x", qubits=(qb,), condition=Condition(clbits=(cx_bit,), value=1)))
+                ops.append(Operation(name="z", qubits=(qb,), condition=Condition(clbits=(cz_bit,), value=1)))
+                free.extend([last, qa])
+                last = qb
+            return first, last
+
         for step in self.steps:
             if step.kind == "local":
                 ops.append(self.circuit.operations[step.op])  # type: ignore[index]
@@ -237,36 +335,29 @@ class DistributedProgram:
                 ops.append(dataclasses.replace(op, qubits=tuple(b if q == pk.control else q for q in op.qubits)))
             elif step.kind == "open":
                 pk = self.packets[step.packet]  # type: ignore[index]
-                ends: list[tuple[int, int]] = []
-                for pair_index in pk.bell_pairs:
-                    qa, qb = take(), take()
-                    ops.extend(
-                        [
-                            Operation(name="reset", qubits=(qa,)),
-                            Operation(name="reset", qubits=(qb,)),
-                            Operation(name="h", qubits=(qa,)),
-                            Operation(name="cx", qubits=(qa, qb)),
-                        ]
-                    )
-                    pair_qubits[pair_index] = (qa, qb)
-                    pair_positions[pair_index] = len(ops)
-                    ends.append((qa, qb))
-                # Entanglement swapping along the route: fold hop k into the running pair.
-                first, last = ends[0]
-                for qa, qb in ends[1:]:
-                    ops.append(Operation(name="cx", qubits=(last, qa)))
-                    ops.append(Operation(name="h", qubits=(last,)))
-                    cz_bit, cx_bit = measure(last), measure(qa)
-                    ops.append(Operation(name="x", qubits=(qb,), condition=Condition(clbits=(cx_bit,), value=1)))
-                    ops.append(Operation(name="z", qubits=(qb,), condition=Condition(clbits=(cz_bit,), value=1)))
-                    free.extend([last, qa])
-                    last = qb
+                first, last = prepare(pk.bell_pairs)
                 # Cat-entangler.
                 ops.append(Operation(name="cx", qubits=(pk.control, first)))
                 bit = measure(first)
                 ops.append(Operation(name="x", qubits=(last,), condition=Condition(clbits=(bit,), value=1)))
                 free.append(first)
                 copy_qubit[pk.index] = last
+            elif step.kind == "teleport":
+                tp = self.teleports[step.teleport]  # type: ignore[index]
+                q = tp.qubit
+                first, last = prepare(tp.bell_pairs)
+                # Bell measurement of (q, source half); the Z bit goes to the target half's scratch bit.
+                ops.append(Operation(name="cx", qubits=(q, first)))
+                ops.append(Operation(name="h", qubits=(q,)))
+                z_bit = scratch(last)
+                ops.append(Operation(name="measure", qubits=(q,), clbits=(z_bit,)))
+                x_bit = measure(first)
+                ops.append(Operation(name="x", qubits=(last,), condition=Condition(clbits=(x_bit,), value=1)))
+                ops.append(Operation(name="z", qubits=(last,), condition=Condition(clbits=(z_bit,), value=1)))
+                # ``last`` now holds q on the target QPU. Relabel (ideal, not a physical
+                # operation): keep logical q on simulator qubit q.
+                ops.append(Operation(name="swap", qubits=(last, q)))
+                free.extend([first, last])
             elif step.kind == "close":
                 pk = self.packets[step.packet]  # type: ignore[index]
                 b = copy_qubit.pop(pk.index)
@@ -499,16 +590,48 @@ def _koenig_cover(adj: dict) -> set:
     return {u for u in adj if u not in z_left} | z_right
 
 
+def check_protocols(protocols: Sequence[str] | str) -> tuple[str, ...]:
+    """Validate a protocol set; returns it as a tuple in canonical order.
+
+    Raises:
+        OptionsError: On an empty set or an unknown protocol.
+    """
+    if isinstance(protocols, str):
+        protocols = tuple(p.strip() for p in protocols.split(",") if p.strip())
+    given = tuple(protocols)
+    unknown = [p for p in given if p not in PROTOCOLS]
+    if unknown or not given:
+        raise OptionsError(
+            f"protocols={given!r} is invalid; give a non-empty subset of {PROTOCOLS} "
+            "(e.g. ('telegate',) or ('telegate', 'teledata'))"
+        )
+    return tuple(p for p in PROTOCOLS if p in given)
+
+
 class _Planner:
     """Single pass over the canonical circuit that forms packets and steps."""
 
-    def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> None:
+    def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
+                 protocols: Sequence[str] = ("telegate",),
+                 moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> None:
         self.circuit = circuit
         self.cluster = cluster
-        self.where = tuple(assignment)
+        self.protocols = check_protocols(protocols)
+        self.teledata = "teledata" in self.protocols
+        self.telegate = "telegate" in self.protocols
+        self.moves = {int(k): tuple(v) for k, v in (moves or {}).items()}
+        self.where = list(assignment)
         self.comm = {q.name: q.num_comm_qubits for q in cluster.qpus}
         g = cluster.network()
         self.paths = dict(nx.all_pairs_shortest_path(g))
+        self.capacity = {q.name: q.num_data_qubits for q in cluster.qpus}
+        slots = _data_slots(cluster, assignment)
+        self.slot_of = [slot for _, slot in slots]
+        self.free_slots: dict[str, list[int]] = {
+            name: sorted(set(range(cap)) - {s for (qpu, s) in slots if qpu == name}, reverse=True)
+            for name, cap in self.capacity.items()
+        }
+        self.teleport_info: list[dict] = []
         self.open: dict[int, OrderedDict[str, int]] = {}  # control -> {target qpu: packet}
         self.hosted: dict[str, OrderedDict[int, None]] = {n: OrderedDict() for n in cluster.qpu_names}
         self.packet_info: list[dict] = []
@@ -546,14 +669,7 @@ class _Planner:
 
     def open_packet(self, control: int, target: str) -> int:
         source = self.where[control]
-        try:
-            path = tuple(self.paths[source][target])
-        except KeyError:
-            raise NoRouteError(
-                f"no network route from QPU {source!r} to {target!r}; add a link",
-                qpu_a=source,
-                qpu_b=target,
-            ) from None
+        path = self.route(source, target)
         # Copy at the target holds a qubit for the packet's life; the source end and the
         # swapping QPUs need theirs only while the pair is being made.
         self.make_room(target, 1)
@@ -572,6 +688,125 @@ class _Planner:
         self.hosted[target][index] = None
         self.steps.append(Step(kind="open", packet=index))
         return index
+
+    def route(self, source: str, target: str) -> tuple[str, ...]:
+        try:
+            return tuple(self.paths[source][target])
+        except KeyError:
+            raise NoRouteError(
+                f"no network route from QPU {source!r} to {target!r}; add a link",
+                qpu_a=source,
+                qpu_b=target,
+            ) from None
+
+    def hops(self, a: str, b: str) -> int:
+        return len(self.route(a, b)) - 1
+
+    def teleport(self, qubit: int, target: str) -> int:
+        """Move ``qubit`` to a free data slot of ``target`` (TeleData, one pair per hop)."""
+        source = self.where[qubit]
+        if not self.free_slots[target]:
+            raise InsufficientQubitsError(
+                f"cannot teleport qubit {qubit} to QPU {target!r}: its {self.capacity[target]} data slots "
+                "are all in use; move a qubit out first or raise data_qubits_per_qpu",
+                required=self.capacity[target] + 1,
+                available=self.capacity[target],
+            )
+        path = self.route(source, target)
+        self.close_all(qubit)
+        self.make_room(target, 1)
+        self.make_room(source, 1)
+        for inner in path[1:-1]:
+            self.make_room(inner, 2)
+        index = len(self.teleport_info)
+        pair_ids = []
+        for hop, (u, v) in enumerate(zip(path, path[1:])):
+            pair_ids.append(len(self.pairs))
+            self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=None,  # type: ignore[arg-type]
+                                          hop=hop, purpose="teledata", teleport=index))
+        slot = self.free_slots[target].pop()
+        self.free_slots[source].append(self.slot_of[qubit])
+        self.free_slots[source].sort(reverse=True)
+        self.slot_of[qubit] = slot
+        self.where[qubit] = target
+        self.teleport_info.append(
+            {"qubit": qubit, "source": source, "target": target, "route": path, "slot": slot, "pairs": pair_ids}
+        )
+        self.steps.append(Step(kind="teleport", teleport=index))
+        return index
+
+    def _future(self, qubit: int, op_index: int) -> list[int]:
+        tl = self.timeline.get(qubit, [])
+        k = bisect.bisect_left(tl, op_index)
+        return tl[k:]
+
+    def estimate(self, qubit: int, at: str, op_index: int) -> int:
+        """Approximate pairs ``qubit``'s next gates cost if it sat on ``at`` (others fixed)."""
+        cost = 0
+        copies: set[str] = set()
+        seen = 0
+        for j in self._future(qubit, op_index):
+            op = self.circuit.operations[j]
+            if not op.is_gate or op.name == "pauli_channel":
+                if op.name != "barrier":
+                    copies.clear()
+                continue
+            if len(op.qubits) == 1:
+                if not _is_diagonal_1q(op):
+                    copies.clear()
+                continue
+            pos = op.qubits.index(qubit)
+            partner_qpu = self.where[op.qubits[1 - pos]]
+            diag = pos in gates.spec(op.name).diagonal_on
+            if partner_qpu != at:
+                if diag:
+                    if partner_qpu not in copies:
+                        cost += self.hops(at, partner_qpu)
+                        copies.add(partner_qpu)
+                else:
+                    cost += self.hops(at, partner_qpu)
+                    copies.clear()
+            elif not diag:
+                copies.clear()
+            seen += 1
+            if seen >= _MOVE_HORIZON:
+                break
+        return cost
+
+    def consider_move(self, op_index: int, a: int, b: int, force: bool) -> None:
+        """TeleData: move ``a`` to ``b``'s QPU or ``b`` to ``a``'s (with an eviction
+        back when the destination is full) when that saves pairs over the horizon."""
+        best: tuple[int, list[tuple[int, str]]] | None = None
+        for q, other in ((a, b), (b, a)):
+            src, dst = self.where[q], self.where[other]
+            stay = self.estimate(q, src, op_index)
+            if self.free_slots[dst]:
+                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay
+                plan = [(q, dst)]
+            else:
+                # Make room: send the qubit of dst that is cheapest to move to a QPU with a free slot.
+                self.where[q] = dst
+                best_r = None
+                room = [z for z in self.capacity if z != dst and self.free_slots[z]]
+                for r in range(len(self.where)):
+                    if r == other or r == q or self.where[r] != dst:
+                        continue
+                    here = self.estimate(r, dst, op_index)
+                    for z in room:
+                        d = self.hops(dst, z) + self.estimate(r, z, op_index) - here
+                        if best_r is None or d < best_r[0]:
+                            best_r = (d, r, z)
+                self.where[q] = src
+                if best_r is None:
+                    continue
+                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay + best_r[0]
+                plan = [(best_r[1], best_r[2]), (q, dst)]
+            if best is None or delta < best[0]:
+                best = (delta, plan)
+        if best is None or (best[0] >= 0 and not force):
+            return
+        for qubit, target in best[1]:
+            self.teleport(qubit, target)
 
     def run_length(self, qubit: int, target: str, op_index: int) -> int:
         """Upcoming gates a copy of ``qubit`` on ``target`` would serve."""
@@ -598,6 +833,9 @@ class _Planner:
     # -- main loop ---------------------------------------------------------------------
     def plan(self) -> None:
         for i, op in enumerate(self.circuit.operations):
+            for q, target in self.moves.get(i, ()):
+                if self.where[q] != target:
+                    self.teleport(q, target)
             for q in op.qubits:
                 self.cursor[q] = self.timeline[q].index(i, self.cursor[q])
             if op.name == "barrier":
@@ -616,6 +854,19 @@ class _Planner:
                 continue
             a, b = op.qubits
             qa, qb = self.where[a], self.where[b]
+            if qa != qb and self.teledata and not any(
+                self.where[y] in self.open.get(x, {}) for x, y, pos in ((a, b, 0), (b, a, 1)) if pos in s.diagonal_on
+            ):
+                self.consider_move(i, a, b, force=not self.telegate)
+                qa, qb = self.where[a], self.where[b]
+                if qa != qb and not self.telegate:
+                    raise InsufficientQubitsError(
+                        f"TeleData-only lowering cannot make gate {i} ({op.name} on qubits {a}, {b}) local: "
+                        f"no free data slot on {qa!r}, {qb!r} or elsewhere to move a qubit to; raise "
+                        "data_qubits_per_qpu or add 'telegate' to protocols",
+                        required=self.cluster.num_data_qubits + 1,
+                        available=self.cluster.num_data_qubits,
+                    )
             if qa == qb:
                 for pos, q in enumerate((a, b)):
                     if pos not in s.diagonal_on:
@@ -655,13 +906,22 @@ def _data_slots(cluster: Cluster, assignment: Sequence[str]) -> tuple[tuple[str,
     return tuple(slots)
 
 
-def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> DistributedProgram:
+def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
+          protocols: Sequence[str] = ("telegate",),
+          moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
     Args:
         circuit: The logical circuit (gates of at most two qubits).
         cluster: The cluster.
-        assignment: QPU name of each logical qubit (``Partition.assignment``).
+        assignment: Initial QPU name of each logical qubit (``Partition.assignment``).
+        protocols: ``("telegate",)`` (default: linked copies only) or with
+            ``"teledata"``: the planner may also teleport a qubit's state to another
+            QPU (one pair per hop) when its next gates are mostly with that QPU.
+            ``("teledata",)`` alone makes every non-local gate local by moves.
+        moves: Forced teleports, ``{op index: [(qubit, target QPU), ...]}``: run
+            before that operation of the canonical circuit (a qubit already on the
+            target stays). Mainly for tests; works with any ``protocols``.
 
     Returns:
         The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
@@ -669,11 +929,13 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> Dist
     Raises:
         NoRouteError: If two QPUs that must share a pair are not connected.
         CommunicationQubitError: If a QPU lacks the communication qubits a remote gate needs.
+        InsufficientQubitsError: If a (forced) teleport finds no free data slot.
+        OptionsError: On an unknown protocol.
     """
     if len(assignment) != circuit.num_qubits:
         raise ValueError(f"assignment has {len(assignment)} entries for {circuit.num_qubits} qubits")
     canonical = canonicalize(circuit)
-    planner = _Planner(canonical, cluster, assignment)
+    planner = _Planner(canonical, cluster, assignment, protocols, moves)
     planner.plan()
     packets = tuple(
         Packet(
@@ -695,10 +957,16 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> Dist
         steps=tuple(planner.steps),
         packets=packets,
         bell_pairs=tuple(planner.pairs),
+        teleports=tuple(
+            Teleport(index=k, qubit=t["qubit"], source=t["source"], target=t["target"], route=t["route"],
+                     slot=t["slot"], bell_pairs=tuple(t["pairs"]))
+            for k, t in enumerate(planner.teleport_info)
+        ),
     )
 
 
-def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> tuple[int, int]:
+def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
+                     protocols: Sequence[str] = ("telegate",)) -> tuple[int, int]:
     """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
 
     Examples:
@@ -708,6 +976,6 @@ def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[st
         >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1), ("qpu0", "qpu1"))
         (1, 1)
     """
-    planner = _Planner(canonicalize(circuit), cluster, assignment)
+    planner = _Planner(canonicalize(circuit), cluster, assignment, protocols)
     planner.plan()
     return len(planner.pairs), sum(len(p["gates"]) for p in planner.packet_info)

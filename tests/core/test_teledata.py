@@ -1,0 +1,152 @@
+"""TeleData (state teleportation) in the lowering: exact with ideal links, honest ledger."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from welinq_core import Circuit, Cluster, Operation, lower
+from welinq_core.errors import InsufficientQubitsError, OptionsError
+from welinq_core.lowering import PROTOCOLS, count_bell_pairs
+from welinq_core.reference import simulate
+from tests.strategies import assignments_for, clusters_for, dynamic_circuits, unitary_circuits
+
+
+@st.composite
+def forced_moves(draw, circuit: Circuit, cluster: Cluster, assignment):
+    """Random feasible teleports ``{op index: [(qubit, qpu)]}`` (a free slot at that time)."""
+    where = list(assignment)
+    cap = {q.name: q.num_data_qubits for q in cluster.qpus}
+    moves: dict[int, list[tuple[int, str]]] = {}
+    for i in range(len(circuit.operations)):
+        if not draw(st.booleans()):
+            continue
+        q = draw(st.integers(0, circuit.num_qubits - 1))
+        room = [n for n in cluster.qpu_names if n != where[q] and sum(w == n for w in where) < cap[n]]
+        if not room:
+            continue
+        target = draw(st.sampled_from(room))
+        moves.setdefault(i, []).append((q, target))
+        where[q] = target
+    return moves
+
+
+def _check_capacity(program):
+    cap = {q.name: q.num_data_qubits for q in program.cluster.qpus}
+    for s in range(len(program.steps) + 1):
+        where = program.placement_at(s)
+        for name, c in cap.items():
+            assert sum(w == name for w in where) <= c
+
+
+def _check_ledger(program):
+    explicit = program.explicit_circuit()
+    ops = explicit.circuit.operations
+    assert program.num_bell_pairs == len(explicit.pair_positions)
+    consumers = [i for pk in program.packets for i in pk.bell_pairs] + [i for tp in program.teleports for i in tp.bell_pairs]
+    assert sorted(consumers) == list(range(program.num_bell_pairs))  # every pair has exactly one consumer
+    for tp in program.teleports:
+        assert len(tp.bell_pairs) == len(tp.route) - 1 >= 1
+        assert tp.route[0] == tp.source and tp.route[-1] == tp.target
+        for hop, pair in enumerate(tp.bell_pairs):
+            use = program.bell_pairs[pair]
+            assert use.purpose == "teledata" and use.teleport == tp.index and use.packet is None
+            assert use.link == tuple(sorted(tp.route[hop : hop + 2])) and use.hop == hop
+    for use in program.bell_pairs:
+        if use.purpose == "telegate":
+            assert use.teleport is None and use in [program.bell_pairs[i] for i in program.packets[use.packet].bell_pairs]
+    for (qa, qb), pos in zip(explicit.pair_qubits, explicit.pair_positions):
+        assert ops[pos - 2].name == "h" and ops[pos - 2].qubits == (qa,)
+        assert ops[pos - 1].name == "cx" and ops[pos - 1].qubits == (qa, qb)
+    return explicit
+
+
+def _assert_same_state(circuit, program):
+    explicit = _check_ledger(program)
+    result = simulate(explicit.circuit, keep_clbits=explicit.num_user_clbits)
+    expected = simulate(circuit).density_matrix()
+    np.testing.assert_allclose(result.density_matrix(range(circuit.num_qubits)), expected, atol=1e-9)
+
+
+@given(data=st.data(), circuit=unitary_circuits(max_qubits=5, max_ops=12))
+@settings(max_examples=60, deadline=None)
+def test_forced_teleports_are_exact_on_every_topology(data, circuit):
+    cluster = data.draw(clusters_for(circuit.num_qubits))
+    assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
+    moves = data.draw(forced_moves(circuit, cluster, assignment))
+    program = lower(circuit, cluster, assignment, moves=moves)
+    assert len(program.teleports) == sum(len(v) for v in moves.values())
+    _check_capacity(program)
+    _assert_same_state(circuit, program)
+
+
+@given(data=st.data(), circuit=dynamic_circuits(max_qubits=4, max_ops=10))
+@settings(max_examples=40, deadline=None)
+def test_forced_teleports_keep_the_output_distribution_of_dynamic_circuits(data, circuit):
+    cluster = data.draw(clusters_for(circuit.num_qubits))
+    assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
+    moves = data.draw(forced_moves(circuit, cluster, assignment))
+    program = lower(circuit, cluster, assignment, moves=moves)
+    explicit = _check_ledger(program)
+    got = simulate(explicit.circuit, keep_clbits=explicit.num_user_clbits).probabilities()
+    expected = simulate(circuit).probabilities()
+    for key in set(got) | set(expected):
+        assert got.get(key, 0.0) == pytest.approx(expected.get(key, 0.0), abs=1e-9)
+
+
+@given(data=st.data(), circuit=unitary_circuits(max_qubits=6, max_ops=16),
+       protocols=st.sampled_from([("telegate", "teledata"), ("teledata",)]))
+@settings(max_examples=60, deadline=None)
+def test_teledata_planner_is_exact_and_counts_what_it_consumes(data, circuit, protocols):
+    cluster = data.draw(clusters_for(circuit.num_qubits))
+    assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
+    try:
+        program = lower(circuit, cluster, assignment, protocols=protocols)
+    except InsufficientQubitsError:
+        assert protocols == ("teledata",)  # no free slot to make a gate local
+        return
+    if protocols == ("teledata",):
+        assert program.packets == ()
+    _check_capacity(program)
+    assert count_bell_pairs(circuit, cluster, assignment, protocols=protocols)[0] == program.num_bell_pairs
+    _assert_same_state(circuit, program)
+
+
+def test_a_qubit_that_works_with_the_other_qpu_is_moved_once():
+    # qubit 0 does four blocks of cx-ry-cx with qubit 1 on the other QPU: telegate needs a
+    # pair per cx (the ry breaks every packet), one teleport makes them all local.
+    ops = []
+    for _ in range(4):
+        ops += [Operation(name="cx", qubits=(0, 1)), Operation(name="ry", qubits=(0,), params=(0.4,)),
+                Operation(name="ry", qubits=(1,), params=(0.2,)), Operation(name="cx", qubits=(1, 0))]
+    c = Circuit(num_qubits=3, operations=ops)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
+    tele = lower(c, cluster, ("qpu0", "qpu1", "qpu0"), protocols=("telegate", "teledata"))
+    gate = lower(c, cluster, ("qpu0", "qpu1", "qpu0"))
+    assert gate.num_bell_pairs == 8
+    assert tele.num_bell_pairs == 1 and len(tele.teleports) == 1 and tele.packets == ()
+    assert tele.final_assignment in (("qpu1", "qpu1", "qpu0"), ("qpu0", "qpu0", "qpu0"))
+    _assert_same_state(c, tele)
+
+
+def test_default_protocols_never_teleport():
+    ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="h", qubits=(0,))] * 4
+    c = Circuit(num_qubits=2, operations=ops)
+    program = lower(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), ("qpu0", "qpu1"))
+    assert program.teleports == () and all(u.purpose == "telegate" for u in program.bell_pairs)
+    assert program.final_assignment == program.assignment
+
+
+def test_bad_protocols_and_full_targets_are_refused_with_the_fix():
+    c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
+    full = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1)
+    with pytest.raises(OptionsError, match="teledata"):
+        lower(c, full, ("qpu0", "qpu1"), protocols=("teleport",))
+    with pytest.raises(OptionsError, match="non-empty"):
+        lower(c, full, ("qpu0", "qpu1"), protocols=())
+    with pytest.raises(InsufficientQubitsError, match="qpu1"):
+        lower(c, full, ("qpu0", "qpu1"), moves={0: [(0, "qpu1")]})
+    with pytest.raises(InsufficientQubitsError, match="telegate"):
+        lower(c, full, ("qpu0", "qpu1"), protocols=("teledata",))
+    assert PROTOCOLS == ("telegate", "teledata")
