@@ -39,11 +39,24 @@ physics (same Bell-diagonal pairs, same local Pauli noise):
        the event (or forward to just after the last gate it affects) -> ONE
        correlated multi-qubit Pauli channel, exact. This is the common case
        (``cx``/``cz`` packets) and keeps the circuit static (stabilizer-friendly).
-    3. ``conditional`` (shared randomness): the event is drawn on
-       *randomness qubits* (one per copy it may flip) jointly with its data
-       Paulis, the randomness qubits are measured into scratch bits, and every
-       affected gate is conjugated by classically-controlled ``x`` on its control.
-       Exact for any gate, at the cost of a dynamic circuit and extra qubits.
+    3. ``conditional`` (shared randomness), in one of two exact forms chosen per
+       circuit (``randomness`` in the summary):
+
+       * ``purified`` (static): one *randomness qubit* per packet that needs it,
+         never measured. Each event applies a Pauli channel with ``X`` on the
+         randomness qubits of the copies it flips, jointly with its data Paulis;
+         the qubit thus holds the XOR of the flips so far (a classical mixture of
+         ``|0>``/``|1>``), and every affected gate is conjugated by ``cx(r, c)``.
+         Tracing ``r`` out gives exactly the explicit mixture, and the circuit stays
+         static (one state serves all shots; density matrix possible).
+       * ``measured`` (dynamic): the event is drawn on randomness qubits (one per
+         copy it may flip, reset and reused), measured into scratch bits, and
+         every affected gate is conjugated by classically-controlled ``x``.
+         Fewer extra qubits, but mid-circuit measurement and feed-forward.
+
+       ``effective_rendering="exact"`` picks ``purified`` unless it needs many
+       more qubits than ``measured`` (:data:`PURIFY_MAX_EXTRA_QUBITS`);
+       ``"purified"``/``"measured"`` force a form.
     4. ``approximate`` (only with ``effective_rendering="static"``): instead of
        3., the flips are dropped and the event's data Paulis kept. The summary
        then says ``effective_exact: False`` and counts the approximated events.
@@ -102,7 +115,14 @@ __all__ = [
 ]
 
 NOISE_MODES = ("explicit", "effective")
-EFFECTIVE_RENDERINGS = ("exact", "static")
+EFFECTIVE_RENDERINGS = ("exact", "static", "purified", "measured")
+#: ``exact`` purifies shared randomness (static circuit) when it needs at most this many
+#: more qubits than the measured form, or when the circuit stays within
+#: :data:`PURIFY_FREE_QUBITS` qubits. Measured (Aer 0.18, 2 cores, 12-qubit QFT-like,
+#: 10,000 shots, state vector with shot branching): mid-circuit measurement and
+#: feed-forward cost ~2.5x, three extra static qubits ~1x.
+PURIFY_MAX_EXTRA_QUBITS = 2
+PURIFY_FREE_QUBITS = 16
 
 _PAULIS = "IXYZ"
 _BITS = {"I": (0, 0), "X": (1, 0), "Y": (1, 1), "Z": (0, 1)}
@@ -394,10 +414,11 @@ class _Builder:
         self.rendering = rendering
         self.cluster = program.cluster
         self.counts: dict[str, int] = {}
+        self.where = list(program.assignment)  # current QPU of each qubit (teleports move them)
 
     # -- helpers ---------------------------------------------------------------
     def qpu_of(self, q: int) -> QPU:
-        return self.cluster.qpu(self.p.assignment[q])
+        return self.cluster.qpu(self.where[q])
 
     def count(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
@@ -470,8 +491,45 @@ class _Builder:
             out = convolve_pauli(out, (1 - r, r, 0.0, 0.0))
         return out
 
-    def effective_pair(self, pk_index: int) -> tuple[float, float, float, float]:
-        pk = self.p.packets[pk_index]
+    def teleport_channel(self, tp: Any) -> tuple[float, float, float, float]:
+        """Pauli channel on a teleported qubit (physics.md 2.7): its pair after swapping,
+        then the source's noisy Bell measurement (z-part on q -> Z, x-part on the pair half -> X)."""
+        probs = self.effective_pair(tp)
+        return convolve_pauli(probs, self.swap_noise(self.cluster.qpu(tp.source)))
+
+    def _explicit_teleport(self, tp: Any, take: Any, emit: Any, out: list[Operation], idle: Any) -> None:
+        """Pairs, swapping, then the Bell measurement of q at the source (noisy like a swap);
+        corrections and the closing relabel ``swap`` are noiseless."""
+        for pair in tp.bell_pairs:
+            for name in ("reset", "reset", "h", "cx"):
+                out.append(take(name))
+            emit((out[-1].qubits[1],), tuple(zip(_PAULIS, self.states[pair])), "pair")
+        for k in range(1, len(tp.bell_pairs)):
+            inner = self.cluster.qpu(tp.route[k])
+            for name, nq in (("cx", 2), ("h", 1)):
+                out.append(take(name))
+                emit(out[-1].qubits, self.gate_terms(inner, nq), "swap")
+            for _ in range(2):
+                op = take("measure")
+                emit(op.qubits, self.readout_terms(inner), "swap")
+                out.append(op)
+            out.append(take("x"))
+            out.append(take("z"))
+        source = self.cluster.qpu(tp.source)
+        idle()
+        for name, nq in (("cx", 2), ("h", 1)):
+            out.append(take(name))
+            emit(out[-1].qubits, self.gate_terms(source, nq), "protocol")
+        for _ in range(2):
+            op = take("measure")
+            emit(op.qubits, self.readout_terms(source), "protocol")
+            out.append(op)
+        for name in ("x", "z", "swap"):
+            out.append(take(name))
+        self.where[tp.qubit] = tp.target
+
+    def effective_pair(self, pk_index: Any) -> tuple[float, float, float, float]:
+        pk = self.p.packets[pk_index] if isinstance(pk_index, int) else pk_index  # a packet or a teleport
         probs = self.states[pk.bell_pairs[0]]
         for hop, pair in enumerate(pk.bell_pairs[1:], start=1):
             probs = convolve_pauli(probs, self.states[pair])
@@ -599,6 +657,9 @@ class _Builder:
                 out.append(op)
                 idle_before(s)
                 out.append(take("z"))
+            elif step.kind == "teleport":
+                self._explicit_teleport(prog.teleports[step.teleport], take, emit, out,  # type: ignore[index]
+                                        lambda s=s: idle_before(s))
         if cursor != len(src):
             raise AssertionError("noise stage did not consume the whole explicit circuit; please report this bug")
         circuit = ex.circuit.with_operations(out)
@@ -724,6 +785,11 @@ class _Builder:
                     pz = a * (1 - r) + r * (1 - a)
                 add(pos, (c,), ((("I", 1 - pz), ("Z", pz)) if pz > 0 else None), "protocol")
                 idle_before(s, pos)
+            elif step.kind == "teleport":  # identity on the data qubits + the pair's Pauli channel on q
+                tp = prog.teleports[step.teleport]  # type: ignore[index]
+                idle_before(s, pos)
+                add(pos, (tp.qubit,), tuple(zip(_PAULIS, self.teleport_channel(tp))), "pair")
+                self.where[tp.qubit] = tp.target
 
         renderer = _EffectiveRenderer(prog, base, gate_pos, n, self.rendering)
         for ev in events:
@@ -755,6 +821,8 @@ class _EffectiveRenderer:
         self.scratch = 0
         self.forms: dict[str, int] = {"plain": 0, "clifford": 0, "conditional": 0, "approximate": 0}
         self.flip_cache: dict[tuple[int, int], dict[int, str] | None] = {}
+        self.shared: list[tuple[_Event, list]] = []  # conditional events, placed in finish()
+        self.randomness: str | None = None
 
     def put(self, pos: int, prio: int, op: Operation) -> None:
         self.inserts.append((pos, prio, self.seq, op))
@@ -815,7 +883,7 @@ class _EffectiveRenderer:
             self.emit_channel(ev.pos, [(p, d) for p, d, _ in resolved], ev.condition)
             self.forms["approximate"] += 1
             return
-        self.conditional(ev, resolved)
+        self.shared.append((ev, resolved))
         self.forms["conditional"] += 1
 
     def targets(self, ev: _Event, resolved: list) -> list[int]:
@@ -831,6 +899,45 @@ class _EffectiveRenderer:
         ch = _channel(support, terms, cond)
         if ch is not None:
             self.put(pos, 0, ch)
+
+    def place_shared(self) -> None:
+        """Render the shared-randomness events, purified or measured (module docstring)."""
+        if not self.shared:
+            return
+        per_event = [sorted({pk for _, _, a in resolved for pk, _ in a}) for _, resolved in self.shared]
+        k_purified = len({pk for pks in per_event for pk in pks})
+        k_measured = max(len(pks) for pks in per_event)
+        form = self.rendering
+        if form not in ("purified", "measured"):
+            cheap = self.n + k_purified <= PURIFY_FREE_QUBITS or k_purified <= k_measured + PURIFY_MAX_EXTRA_QUBITS
+            form = "purified" if cheap else "measured"
+        self.randomness = form
+        if form == "measured":
+            for ev, resolved in self.shared:
+                self.conditional(ev, resolved)
+            return
+        acc: dict[int, int] = {}  # packet -> its randomness qubit
+        first: dict[int, int] = {}  # packet -> position of its first event
+        for (ev, resolved), packets in zip(self.shared, per_event):
+            for pk in packets:
+                acc.setdefault(pk, self.n + len(acc))
+                first[pk] = min(first.get(pk, ev.pos), ev.pos)
+            data_support = sorted({q for _, d, _ in resolved for q in d})
+            terms = []
+            for p, data, affected in resolved:
+                hit = {pk for pk, _ in affected}
+                lab = "".join("X" if pk in hit else "I" for pk in packets)
+                terms.append((lab + "".join(data.get(q, "I") for q in data_support), p))
+            ch = _channel([acc[pk] for pk in packets] + data_support, terms, ev.condition)
+            if ch is not None:
+                self.put(ev.pos, -1, ch)
+        for pk, r in acc.items():
+            flip = Operation(name="cx", qubits=(r, self.prog.packets[pk].control))
+            for g in self.gate_pos[pk]:
+                if g >= first[pk]:
+                    self.put(g, 1, flip)
+                    self.put(g + 1, -2, flip)
+        self.rand_qubits = len(acc)
 
     def conditional(self, ev: _Event, resolved: list) -> None:
         packets = sorted({pk for _, _, a in resolved for pk, _ in a})
@@ -866,6 +973,7 @@ class _EffectiveRenderer:
                 self.put(g + 1, -2, Operation(name="x", qubits=(c,), condition=cond))
 
     def finish(self) -> tuple[Circuit, dict[str, Any]]:
+        self.place_shared()
         m = self.prog.circuit.num_clbits
         nq = self.n + self.rand_qubits
         nc = m + self.scratch
@@ -888,12 +996,22 @@ class _EffectiveRenderer:
                 k += 1
             if i < len(self.base):
                 out.append(self.base[i])
+        if self.randomness == "purified":  # cx(r, c) cx(r, c) between consecutive gates of a packet
+            kept: list[Operation] = []
+            for op in out:
+                if (kept and op.name == "cx" and op.qubits[0] >= self.n and op.condition is None
+                        and kept[-1] == op):
+                    kept.pop()
+                else:
+                    kept.append(op)
+            out = kept
         circuit = Circuit(num_qubits=nq, num_clbits=nc, operations=(), name=f"{self.prog.circuit.name}-effective")
         circuit = _unchecked(circuit, out)
         exact = self.forms["approximate"] == 0
         return circuit, {
             "renderings": dict(self.forms),
             "randomness_qubits": self.rand_qubits,
+            "randomness": self.randomness,
             "effective_exact": exact,
         }
 

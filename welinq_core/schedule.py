@@ -29,6 +29,10 @@ Three runs make the bottleneck verdict: the seeded one, one with instantaneous p
 (the difference is the time lost waiting for pairs), and one with instantaneous pairs
 and zero latency (the local critical path). The largest share names the bottleneck.
 
+A TeleData teleport requests its pairs like a packet open (when the qubit is free),
+commits when every hop holds one, and the qubit is usable on the target QPU after
+the Bell measurement, the classical message and the corrections.
+
 Simplifications: pairs are requested only at the packet open (no prefetching);
 communication qubits and buffer slots are not shared between links; local gates on
 different qubits of a QPU run in parallel.
@@ -63,7 +67,7 @@ import numpy as np
 from welinq_core.circuit import Operation
 from welinq_core.cluster import QPU, Cluster
 from welinq_core.errors import InfeasibleError, OptionsError
-from welinq_core.lowering import DistributedProgram
+from welinq_core.lowering import DistributedProgram, Packet
 from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.memory import age
@@ -94,7 +98,8 @@ class OpTiming:
 
     Attributes:
         step: Index in ``program.steps``.
-        kind: ``"local"``, ``"open"``, ``"remote"`` or ``"close"``.
+        kind: ``"local"``, ``"open"``, ``"remote"``, ``"close"`` or ``"teleport"`` (from
+            the pair request to the corrections at the target).
         op: Operation index in ``program.circuit`` (None for open/close).
         packet: Packet index (None for local steps).
         qpu: QPU where it runs (the source QPU for open and close).
@@ -124,8 +129,9 @@ class PairRecord:
     Attributes:
         index: Ledger index (``program.bell_pairs[index]``).
         link: Sorted QPU names of its link.
-        packet: Packet that consumed it.
-        hop: Position along the packet's route.
+        packet: Packet that consumed it (None for a teleport's pair: see
+            ``program.bell_pairs[index].teleport``).
+        hop: Position along the packet's (or teleport's) route.
         requested_s: When the request that obtained it was made.
         generated_s: When it was heralded (both nodes know).
         consumed_s: When the protocol committed it (measurements start).
@@ -140,7 +146,7 @@ class PairRecord:
 
     index: int
     link: tuple[str, str]
-    packet: int
+    packet: int | None
     hop: int
     requested_s: float
     generated_s: float
@@ -420,9 +426,15 @@ def _simulate(
     circuit = program.circuit
     qpus = {q.name: q for q in cluster.qpus}
     links = dict(cluster.links)
-    where = program.assignment
     steps = program.steps
-    packets = program.packets
+    # Teleports request and commit their pairs like packet opens: they ride along as
+    # pseudo-packets numbered after the real ones (no gates, no close).
+    n_pk = len(program.packets)
+    packets = tuple(program.packets) + tuple(
+        Packet(index=n_pk + t.index, control=t.qubit, source=t.source, target=t.target, route=t.route,
+               gates=(), bell_pairs=t.bell_pairs)
+        for t in program.teleports
+    )
 
     sources: dict[tuple[str, str], PairSource] = {}
     if not instant_pairs:
@@ -436,9 +448,17 @@ def _simulate(
 
     # resources and their users, in program order
     res_of: list[tuple[tuple[str, int], ...]] = []
-    for step in steps:
+    cur = list(program.assignment)
+    step_qpu: dict[int, str] = {}  # QPU of each local step (qubits move with teleports)
+    for s_i, step in enumerate(steps):
         rs: list[tuple[str, int]] = []
-        if step.kind in ("local", "remote"):
+        if step.kind == "teleport":
+            tp = program.teleports[step.teleport]  # type: ignore[index]
+            rs = [("q", tp.qubit)]
+            cur[tp.qubit] = tp.target
+        elif step.kind in ("local", "remote"):
+            if step.kind == "local":
+                step_qpu[s_i] = cur[circuit.operations[step.op].qubits[0]]  # type: ignore[index]
             op = circuit.operations[step.op]  # type: ignore[index]
             ctrl = packets[step.packet].control if step.kind == "remote" else None  # type: ignore[index]
             for q in op.qubits:
@@ -470,7 +490,7 @@ def _simulate(
     makespan = 0.0
     ops: list[OpTiming | None] = [None] * len(steps)
     pair_records: list[PairRecord | None] = [None] * len(program.bell_pairs)
-    packet_records: list[PacketTiming | None] = [None] * len(packets)
+    packet_records: list[PacketTiming | None] = [None] * n_pk
     busy: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
     open_state: dict[int, dict[str, Any]] = {}
 
@@ -534,7 +554,7 @@ def _simulate(
             pair_records[pair_index] = PairRecord(
                 index=pair_index,
                 link=program.bell_pairs[pair_index].link,
-                packet=p,
+                packet=p if p < n_pk else None,
                 hop=h,
                 requested_s=requested,
                 generated_s=g,
@@ -546,6 +566,12 @@ def _simulate(
                 from_bank=from_bank,
             )
         st.update(committed=t_commit, copy_ready=copy_ready, latency=latency(route, 0))
+        if p >= n_pk:  # teleport: Bell measurement at the source, corrections at the target
+            busy[pk.control].append((t_commit, copy_ready, st["step"]))
+            ops[st["step"]] = OpTiming(step=st["step"], kind="teleport", op=None, packet=None, qpu=pk.target,
+                                       start_s=st["request"], end_s=copy_ready)
+            release(("q", pk.control), copy_ready)
+            return
         c_end = t_commit + src.two_qubit_gate_duration_s
         busy[pk.control].append((t_commit, c_end, st["step"]))
         ops[st["step"]] = OpTiming(step=st["step"], kind="open", op=None, packet=p, qpu=pk.source,
@@ -563,7 +589,7 @@ def _simulate(
             step = steps[s]
             if step.kind == "local":
                 op = circuit.operations[step.op]  # type: ignore[index]
-                qpu = qpus[where[op.qubits[0]]]
+                qpu = qpus[step_qpu[s]]
                 end = now + _duration(op, qpu)
                 ops[s] = OpTiming(step=s, kind="local", op=step.op, packet=None, qpu=qpu.name,
                                   start_s=now, end_s=end)
@@ -582,8 +608,8 @@ def _simulate(
                         busy[q].append((now, end, s))
                 for r in res_of[s]:
                     release(r, end)
-            elif step.kind == "open":
-                p = step.packet
+            elif step.kind in ("open", "teleport"):
+                p = step.packet if step.kind == "open" else n_pk + step.teleport  # type: ignore[operator]
                 hops = len(packets[p].bell_pairs)  # type: ignore[index]
                 open_state[p] = {"step": s, "request": now, "held": [None] * hops, "requests": 0}  # type: ignore[index]
                 for h in range(hops):
