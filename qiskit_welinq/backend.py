@@ -36,6 +36,7 @@ from welinq_core import gates
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.noise import EFFECTIVE_RENDERINGS
+from welinq_core.lowering import check_protocols
 from welinq_core.pipeline import MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
 from qiskit_welinq.engine import run_on_aer
@@ -138,6 +139,7 @@ class ClusterBackend(BackendV2):
             effective_rendering="exact",
             method="automatic",
             assignment=None,
+            protocols=("telegate",),
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -153,6 +155,8 @@ class ClusterBackend(BackendV2):
                 f"effective_rendering={options['effective_rendering']!r} is unknown; choose one of "
                 f"{EFFECTIVE_RENDERINGS}"
             )
+        if "protocols" in options:
+            check_protocols(options["protocols"])
         if "mode" in options and options["mode"] not in MODES:
             raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
 
@@ -213,6 +217,7 @@ class ClusterBackend(BackendV2):
             effective_rendering=opts["effective_rendering"],
             seed=opts["seed_partition"],
             assignment=opts["assignment"],
+            protocols=opts["protocols"],
         )
         engine = run_on_aer(compiled, shots=opts["shots"], seed=seed, method=opts["method"])
         counts: dict[str, int] = {}

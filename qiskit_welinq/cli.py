@@ -151,9 +151,9 @@ def cmd_partition(args: argparse.Namespace) -> int:
         num_qpus=args.qpus, data_qubits_per_qpu=args.qubits_per_qpu, topology=args.topology
     )
     t0 = time.perf_counter()
-    partition = partition_circuit(ir, cluster, seed=args.seed)
+    partition = partition_circuit(ir, cluster, seed=args.seed, objective=args.objective, protocols=args.protocols)
     seconds = time.perf_counter() - t0
-    program = lower(ir, cluster, partition.assignment)
+    program = lower(ir, cluster, partition.assignment, protocols=partition.protocols)
     out = {
         "ebits": partition.bell_pairs,
         "bell_pairs": program.num_bell_pairs,
@@ -163,6 +163,9 @@ def cmd_partition(args: argparse.Namespace) -> int:
         "packets": len(program.packets),
         "bell_pairs_per_link": {f"{a}-{b}": n for (a, b), n in program.bell_pairs_per_link().items()},
         "method": partition.method,
+        "objective": partition.objective,
+        "protocols": list(partition.protocols),
+        "teleports": len(program.teleports),
     }
     if args.json:
         print(json.dumps(out))
@@ -197,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qubits-per-qpu", type=int, required=True)
     p.add_argument("--topology", default="all-to-all")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--objective", default="ebits", help="ebits (fewest Bell pairs) or fidelity")
+    p.add_argument("--protocols", default="telegate",
+                   help="comma-separated: telegate (default) or telegate,teledata (also teleport qubits)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_partition)
     return parser

@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 _LOOKAHEAD = 64
-_MOVE_HORIZON = 12  # two-qubit gates of a qubit the TeleData decision looks ahead
+_MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
 
 #: Remote-operation protocols the planner can use.
 PROTOCOLS = ("telegate", "teledata")

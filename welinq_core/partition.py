@@ -52,6 +52,8 @@ class Partition:
         objective: What the partitioner minimised (``"ebits"`` or ``"fidelity"``).
         infidelity: Summed ``1 - bell_pair_fidelity`` of the consumed pairs (0 for
             ideal links), or None when not computed.
+        protocols: Protocols to lower this plan with (``lower(..., protocols=...)``)
+            so that it consumes exactly ``bell_pairs``.
     """
 
     assignment: tuple[str, ...]
@@ -61,9 +63,11 @@ class Partition:
     seconds: float = 0.0
     objective: str = "ebits"
     infidelity: float | None = None
+    protocols: tuple[str, ...] = ("telegate",)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "assignment", tuple(self.assignment))
+        object.__setattr__(self, "protocols", tuple(self.protocols))
 
     def qubits_on(self, qpu: str) -> tuple[int, ...]:
         """Logical qubits placed on ``qpu``."""
@@ -153,7 +157,8 @@ METHODS = ("auto", "hypergraph", "hypergraph-fm", "greedy-fm")
 
 
 def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.random.Generator | None = None,
-                      max_passes: int = 8, method: str = "auto", objective: str = "ebits") -> Partition:
+                      max_passes: int = 8, method: str = "auto", objective: str = "ebits",
+                      protocols: tuple[str, ...] | list[str] | str = ("telegate",)) -> Partition:
     """Place the circuit's qubits on QPUs, minimising the Bell pairs the lowering consumes.
 
     Args:
@@ -171,13 +176,18 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         objective: ``"ebits"`` (fewest Bell pairs, hop-weighted on multi-hop
             routes) or ``"fidelity"`` (least summed ``1 - bell_pair_fidelity``
             over consumed pairs, then fewest pairs).
+        protocols: ``("telegate",)`` (default) or ``("telegate", "teledata")``:
+            candidates are also scored with TeleData moves (the lowering teleports a
+            qubit when its next gates are mostly with another QPU); the better of the
+            two plans is kept and ``Partition.protocols`` says which to lower with.
+            A comma-separated string is accepted.
 
     Returns:
         A :class:`Partition` whose ``bell_pairs`` equals what the lowering consumes.
 
     Raises:
         InsufficientQubitsError: If the circuit has more active qubits than the cluster.
-        OptionsError: On an unknown ``method`` or ``objective``.
+        OptionsError: On an unknown ``method``, ``objective`` or protocol.
 
     Examples:
         >>> from welinq_core.circuit import Operation
@@ -186,6 +196,7 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         >>> p.bell_pairs, p.method.startswith("hypergraph")
         (1, True)
     """
+    from welinq_core.lowering import check_protocols
     from welinq_core.partitioning.cost import check_objective, plan_cost  # imports the lowering
     from welinq_core.partitioning.partitioner import hypergraph_partition
 
@@ -193,6 +204,7 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
     if method not in METHODS:
         raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
     check_objective(objective)
+    protocols = check_protocols(protocols)
     _check_fits(circuit, cluster)
     rng = np.random.default_rng(seed)
     base_seed, strong_seed = (int(x) for x in rng.integers(2**31 - 1, size=2))
@@ -202,11 +214,11 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
     baseline = _greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
     if method == "greedy-fm":
         assignment, label = baseline, "greedy-fm"
-        cost = plan_cost(circuit, cluster, assignment)
+        cost = plan_cost(circuit, cluster, assignment, protocols=protocols, objective=objective)
     else:
         assignment, cost, label = hypergraph_partition(
             circuit, cluster, seed=strong_seed, objective=objective, baseline=baseline,
-            use_kahypar=method != "hypergraph-fm",
+            use_kahypar=method != "hypergraph-fm", protocols=protocols,
         )
     return Partition(
         assignment=assignment,
@@ -216,6 +228,7 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         seconds=time.perf_counter() - start,
         objective=objective,
         infidelity=cost.infidelity,
+        protocols=cost.protocols,
     )
 
 

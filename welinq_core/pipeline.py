@@ -73,6 +73,7 @@ def compile_program(
     pair_states: Sequence[Sequence[float]] | None = None,
     idle_durations: Mapping[int, tuple[float, float]] | None = None,
     effective_rendering: str = "exact",
+    protocols: Sequence[str] | str = ("telegate",),
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -86,6 +87,8 @@ def compile_program(
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
             :func:`~welinq_core.partition.partition_circuit` (None = its default).
+        protocols: Remote-operation protocols (``("telegate",)`` or
+            ``("telegate", "teledata")``, see :func:`~welinq_core.lowering.lower`).
         pair_states: Optional ``(p_I, p_X, p_Y, p_Z)`` per ledger pair (see
             :func:`~welinq_core.noise.add_noise`); forces the noise stage. Defaults to
             the schedule's aged pair states.
@@ -106,14 +109,15 @@ def compile_program(
     if assignment is not None:
         mapping = dict(assignment) if isinstance(assignment, Mapping) else dict(enumerate(assignment))
         full = assignment_from_dict(circuit, cluster, mapping)
-        from welinq_core.lowering import count_bell_pairs
+        from welinq_core.lowering import check_protocols, count_bell_pairs
 
-        pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, full)
-        partition = Partition(assignment=full, bell_pairs=pairs, nonlocal_gates=nonlocal_gates)
+        chosen = check_protocols(protocols)
+        pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, full, protocols=chosen)
+        partition = Partition(assignment=full, bell_pairs=pairs, nonlocal_gates=nonlocal_gates, protocols=chosen)
     else:
         kwargs = {} if partition_method is None else {"method": partition_method}
-        partition = partition_circuit(circuit, cluster, seed=seed, **kwargs)
-    program = lower(circuit, cluster, partition.assignment)
+        partition = partition_circuit(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
+    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
     timed = schedule(program, seed=seed)
     noise_summary = None
     if not cluster.is_ideal or pair_states is not None:

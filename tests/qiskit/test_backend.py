@@ -225,3 +225,30 @@ def test_fixed_assignment_option(line_backend):
     assert meta["assignment"][:3] == ["qpu0", "qpu2", "qpu1"]
     # cx(0, 1) is routed qpu0-qpu1-qpu2 (one pair per hop); cx(1, 2) uses the qpu2-qpu1 link.
     assert meta["bell_pairs_per_link"] == {"qpu0-qpu1": 1, "qpu1-qpu2": 2}
+
+
+def test_protocols_option_moves_qubits_and_keeps_the_distribution():
+    qc = QuantumCircuit(4, 4)
+    for layer in range(3):
+        for a, b in ((0, 2 + layer % 2), (1, 3 - layer % 2)):
+            qc.cx(a, b)
+            qc.ry(0.4 + layer, a)
+            qc.cx(b, a)
+            qc.ry(0.9, b)
+            qc.cx(a, b)
+    qc.measure(range(4), range(4))
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=3)
+    backend = ClusterBackend(cluster)
+    fixed = ["qpu0", "qpu0", "qpu1", "qpu1"]  # every block crosses the link
+    gate = backend.run(qc, shots=4000, seed_simulator=3, assignment=fixed).result()
+    tele = backend.run(qc, shots=4000, seed_simulator=3, assignment=fixed, protocols=("telegate", "teledata"),
+                       mode="explicit").result()
+    pairs = [r.results[0].metadata["welinq"]["total_bell_pairs"] for r in (gate, tele)]
+    assert pairs[1] < pairs[0]
+    ideal = AerSimulator(seed_simulator=3).run(transpile(qc, AerSimulator()), shots=4000).result().get_counts()
+    for counts in (gate.get_counts(), tele.get_counts()):
+        keys = sorted(set(ideal) | set(counts))
+        table = [[ideal.get(k, 0) + 1 for k in keys], [counts.get(k, 0) + 1 for k in keys]]
+        assert chi2_contingency(table)[1] > 1e-3
+    with pytest.raises(OptionsError, match="teledata"):
+        backend.run(qc, protocols=("teleport",))

@@ -51,6 +51,31 @@ def test_partition_json_fields(tmp_path, capsys):
     assert len(data["assignment"]) == 8
 
 
+def _qv_qasm(tmp_path, n=8):
+    from qiskit import transpile
+    from qiskit.circuit.library import QuantumVolume
+
+    qc = transpile(QuantumVolume(n, seed=3), basis_gates=["u", "cx"], optimization_level=0)
+    path = tmp_path / "qv.qasm"
+    path.write_text(qasm2.dumps(qc))
+    return path
+
+
+def test_partition_protocols_and_objective_flags(tmp_path, capsys):
+    path = _qv_qasm(tmp_path)
+    args = ["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--json"]
+    assert main(args) == 0
+    gate = json.loads(capsys.readouterr().out)
+    assert main(args + ["--protocols", "telegate,teledata", "--objective", "fidelity"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"ebits", "bell_pairs", "assignment", "seconds"} <= set(data)
+    assert data["objective"] == "fidelity" and gate["protocols"] == ["telegate"] and gate["teleports"] == 0
+    assert data["ebits"] == data["bell_pairs"] < gate["ebits"]  # QV: moving qubits beats linked copies
+    assert data["protocols"] == ["telegate", "teledata"] and data["teleports"] >= 1
+    assert main(args + ["--protocols", "telegate,teleport"]) == 2
+    assert "teledata" in capsys.readouterr().err
+
+
 def test_presets_lists_names(capsys):
     assert main(["presets"]) == 0
     assert "ideal" in capsys.readouterr().out

@@ -19,7 +19,7 @@ import networkx as nx
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
-from welinq_core.lowering import _Planner, canonicalize
+from welinq_core.lowering import _Planner, canonicalize, check_protocols
 
 __all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
 
@@ -36,11 +36,13 @@ class PlanCost:
         nonlocal_gates: Gates executed through packets.
         infidelity: Sum over consumed pairs of ``1 - bell_pair_fidelity`` of the link
             that makes it: the expected number of faulty pairs to first order.
+        protocols: The protocol set the lowering must use to consume exactly these pairs.
     """
 
     bell_pairs: int
     nonlocal_gates: int
     infidelity: float
+    protocols: tuple[str, ...] = dataclasses.field(default=("telegate",), repr=False)
 
     def key(self, objective: str) -> tuple[float, float]:
         """Sort key: smaller is better for ``objective``."""
@@ -55,16 +57,31 @@ def check_objective(objective: str) -> None:
         raise OptionsError(f"objective={objective!r} is unknown; choose one of {OBJECTIVES}")
 
 
-def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str]) -> PlanCost:
-    """Run the lowering's planner (no rendering) and read its ledger."""
-    planner = _Planner(canonicalize(circuit), cluster, assignment)
-    planner.plan()
+def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
+              protocols: Sequence[str] = ("telegate",), objective: str = "ebits") -> PlanCost:
+    """Run the lowering's planner (no rendering) and read its ledger.
+
+    With ``"teledata"`` and ``"telegate"`` both allowed, the planner runs with and
+    without TeleData and the better plan (for ``objective``) is returned; its
+    ``protocols`` say which set reproduces it in :func:`~welinq_core.lowering.lower`.
+    """
+    protocols = check_protocols(protocols)
+    canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
-    return PlanCost(
-        bell_pairs=len(planner.pairs),
-        nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
-        infidelity=float(sum(infid[p.link] for p in planner.pairs)),
-    )
+    sets = [protocols] if protocols != ("telegate", "teledata") else [("telegate",), protocols]
+    best: PlanCost | None = None
+    for ps in sets:
+        planner = _Planner(canonical, cluster, assignment, ps)
+        planner.plan()
+        cost = PlanCost(
+            bell_pairs=len(planner.pairs),
+            nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
+            infidelity=float(sum(infid[p.link] for p in planner.pairs)),
+            protocols=ps,
+        )
+        if best is None or cost.key(objective) < best.key(objective):
+            best = cost
+    return best  # type: ignore[return-value]
 
 
 def distance_matrix(cluster: Cluster, objective: str = "ebits") -> list[list[float]]:

@@ -125,6 +125,7 @@ def hypergraph_partition(
     use_kahypar: bool = True,
     restarts: int = 3,
     polish: bool = True,
+    protocols: Sequence[str] = ("telegate",),
 ) -> tuple[tuple[str, ...], PlanCost, str]:
     """Best assignment found, its true cost and a short method label.
 
@@ -137,6 +138,7 @@ def hypergraph_partition(
         use_kahypar: Use KaHyPar when importable.
         restarts: KaHyPar seeds tried.
         polish: Run the true-cost swap polish on small circuits.
+        protocols: Protocols the lowering may use (see :func:`.cost.plan_cost`).
     """
     rng = np.random.default_rng(seed)
     names = list(cluster.qpu_names)
@@ -150,7 +152,7 @@ def hypergraph_partition(
 
     def score(assign: Sequence[str]) -> PlanCost:
         try:
-            return plan_cost(circuit, cluster, assign)
+            return plan_cost(circuit, cluster, assign, protocols=protocols, objective=objective)
         except CommunicationQubitError as err:  # a route needs more comm qubits than a QPU has
             infeasible.append(err)
             return _INFEASIBLE

@@ -1,0 +1,55 @@
+"""The partitioner with TeleData: claimed pairs = consumed pairs, never worse than TeleGate."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from welinq_core import Cluster, lower, partition_circuit
+from welinq_core.circuit import Circuit, Operation
+from welinq_core.errors import OptionsError
+from welinq_core.pipeline import compile_program
+from tests.strategies import clusters_for, unitary_circuits
+
+
+@given(data=st.data(), circuit=unitary_circuits(max_qubits=7, max_ops=24))
+@settings(max_examples=30, deadline=None)
+def test_claimed_pairs_are_consumed_and_never_worse_than_telegate(data, circuit):
+    cluster = data.draw(clusters_for(circuit.num_qubits))
+    seed = data.draw(st.integers(0, 3))
+    tele = partition_circuit(circuit, cluster, seed=seed, protocols=("telegate", "teledata"))
+    gate = partition_circuit(circuit, cluster, seed=seed)
+    assert tele.protocols in (("telegate",), ("telegate", "teledata")) and gate.protocols == ("telegate",)
+    assert lower(circuit, cluster, tele.assignment, protocols=tele.protocols).num_bell_pairs == tele.bell_pairs
+    assert tele.bell_pairs <= gate.bell_pairs
+
+
+def _blocks(n: int, layers: int) -> Circuit:
+    """QV-like: each layer pairs qubits (i, i + layer + 1) with cx-ry-cx-ry-cx blocks."""
+    ops = []
+    for layer in range(layers):
+        for a in range(0, n, 2):
+            b = (a + 2 * layer + 1) % n
+            for g in range(3):
+                ops.append(Operation(name="cx", qubits=(a, b) if g % 2 == 0 else (b, a)))
+                ops.append(Operation(name="ry", qubits=(a,), params=(0.3 + g,)))
+                ops.append(Operation(name="ry", qubits=(b,), params=(0.7 + g,)))
+    return Circuit(num_qubits=n, operations=ops)
+
+
+def test_teledata_cuts_pairs_on_dense_block_circuits_and_runs_end_to_end():
+    c = _blocks(8, 4)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=5)
+    gate = partition_circuit(c, cluster, seed=1)
+    tele = partition_circuit(c, cluster, seed=1, protocols="telegate,teledata")
+    assert tele.protocols == ("telegate", "teledata") and tele.bell_pairs < gate.bell_pairs
+    compiled = compile_program(c, cluster, seed=1, protocols=("telegate", "teledata"))
+    assert compiled.program.teleports and compiled.program.num_bell_pairs == compiled.partition.bell_pairs
+    fixed = compile_program(c, cluster, assignment=tele.assignment, protocols=("telegate", "teledata"))
+    assert fixed.partition.bell_pairs == fixed.program.num_bell_pairs
+
+
+def test_unknown_protocol_is_an_options_error():
+    c = _blocks(4, 1)
+    with pytest.raises(OptionsError, match="telegate"):
+        partition_circuit(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=3), protocols=("epr",))
