@@ -165,7 +165,17 @@ def circuit_to_qiskit(circuit: Circuit, *, user_clbits: int | None = None) -> Qu
         regs.append(ClassicalRegister(circuit.num_clbits - m, "scratch"))
     qc = QuantumCircuit(*regs, name=circuit.name)
     clbits = qc.clbits
-    from qiskit_aer.noise import pauli_error  # Aer is needed only for noisy circuits
+    from qiskit_aer.noise import pauli_error as _pauli_error  # Aer is needed only for noisy circuits
+
+    errors: dict[tuple[tuple[str, float], ...], object] = {}
+
+    def pauli_error(terms: list[tuple[str, float]]) -> object:
+        """One QuantumError per distinct channel (building them dominates the conversion)."""
+        key = tuple(terms)
+        err = errors.get(key)
+        if err is None:
+            err = errors[key] = _pauli_error(terms)
+        return err
 
     for op in circuit.operations:
         if op.condition is not None:

@@ -46,8 +46,11 @@ __all__ = [
 
 #: Methods the engine accepts (``automatic`` = :func:`choose_method`).
 METHODS = ("automatic", "stabilizer", "density_matrix", "statevector", "matrix_product_state")
-#: Noisy circuits up to this many qubits use the density-matrix method.
-DENSITY_MATRIX_MAX_QUBITS = 12
+#: Noisy static circuits up to this many qubits use the density-matrix method. Measured
+#: (Aer 0.18, 2 cores, 10,000 shots, effective QFT-like circuits with inline Pauli
+#: channels): 10 qubits DM 0.6 s vs state vector with shot branching 2.6 s; 12 qubits
+#: DM 14 s vs 3.9 s.
+DENSITY_MATRIX_MAX_QUBITS = 10
 #: Wider non-Clifford circuits use matrix product states.
 STATEVECTOR_MAX_QUBITS = 28
 #: Fraction of the available memory a simulation may use.

@@ -117,12 +117,11 @@ __all__ = [
 NOISE_MODES = ("explicit", "effective")
 EFFECTIVE_RENDERINGS = ("exact", "static", "purified", "measured")
 #: ``exact`` purifies shared randomness (static circuit) when it needs at most this many
-#: more qubits than the measured form, or when the circuit stays within
-#: :data:`PURIFY_FREE_QUBITS` qubits. Measured (Aer 0.18, 2 cores, 12-qubit QFT-like,
-#: 10,000 shots, state vector with shot branching): mid-circuit measurement and
-#: feed-forward cost ~2.5x, three extra static qubits ~1x.
-PURIFY_MAX_EXTRA_QUBITS = 2
-PURIFY_FREE_QUBITS = 16
+#: more qubits than the measured form. Measured (Aer 0.18, 2 cores, QFT-like on 10/12
+#: qubits, 10,000 shots, state vector with shot branching): every extra qubit costs ~2x
+#: (each shot branch holds a state vector), yet purified with one more qubit than measured
+#: still wins (QFT-like 10: 3.9 s vs 4.7 s; 12: 7.9 s vs 9.4 s).
+PURIFY_MAX_EXTRA_QUBITS = 1
 
 _PAULIS = "IXYZ"
 _BITS = {"I": (0, 0), "X": (1, 0), "Y": (1, 1), "Z": (0, 1)}
@@ -254,9 +253,16 @@ def _conjugate(name: str, params: tuple[float, ...], label: str, forward: bool) 
         q = _MATS[cand[0]]
         for ch in cand[1:]:
             q = np.kron(q, _MATS[ch])
-        if abs(abs(np.trace(q.conj().T @ m)) - d) < 1e-9:
+        if _proportional(m, q, d):
             return "".join(cand)
     return None
+
+
+def _proportional(m: np.ndarray, q: np.ndarray, d: int) -> bool:
+    """Whether ``m`` is a phase times the Pauli ``q`` (entrywise to 1e-12: a trace test is
+    only quadratic in small deviations, and took ``cp(5e-6)`` for a Clifford gate)."""
+    c = np.trace(q.conj().T @ m) / d
+    return abs(abs(c) - 1) < 1e-9 and float(np.abs(m - c * q).max()) < 1e-12
 
 
 def _mul(a: dict[int, str], b: Mapping[int, str]) -> dict[int, str]:
@@ -316,7 +322,7 @@ def _flip_pauli(name: str, params: tuple[float, ...], control_pos: int) -> str |
     m = u.conj().T @ xc @ u @ xc
     for cand in itertools.product(_PAULIS, repeat=2):
         q = np.kron(_MATS[cand[0]], _MATS[cand[1]])
-        if abs(abs(np.trace(q.conj().T @ m)) - 4) < 1e-9:
+        if _proportional(m, q, 4):
             return "".join(cand)
     return None
 
@@ -905,23 +911,38 @@ class _EffectiveRenderer:
         if not self.shared:
             return
         per_event = [sorted({pk for _, _, a in resolved for pk, _ in a}) for _, resolved in self.shared]
-        k_purified = len({pk for pks in per_event for pk in pks})
         k_measured = max(len(pks) for pks in per_event)
+        placed = [self.moved(ev, resolved) for ev, resolved in self.shared]
+        # Live range of each packet's randomness: first event .. last gate of the packet.
+        start: dict[int, int] = {}
+        for (pos, _), packets in zip(placed, per_event):
+            for pk in packets:
+                start[pk] = min(start.get(pk, pos), pos)
+        live = sorted((s, max(self.gate_pos[pk]) + 1, pk) for pk, s in start.items())
+        acc: dict[int, int] = {}  # packet -> its randomness qubit
+        free_at: list[int] = []  # per randomness qubit: position from which it may be reused
+        resets: list[tuple[int, int]] = []
+        for s, e, pk in live:
+            reuse = [i for i, f in enumerate(free_at) if f <= s]
+            if reuse:
+                i = reuse[0]
+                resets.append((s, self.n + i))
+                free_at[i] = e
+            else:
+                i = len(free_at)
+                free_at.append(e)
+            acc[pk] = self.n + i
         form = self.rendering
         if form not in ("purified", "measured"):
-            cheap = self.n + k_purified <= PURIFY_FREE_QUBITS or k_purified <= k_measured + PURIFY_MAX_EXTRA_QUBITS
-            form = "purified" if cheap else "measured"
+            form = "purified" if len(free_at) <= k_measured + PURIFY_MAX_EXTRA_QUBITS else "measured"
         self.randomness = form
         if form == "measured":
             for ev, resolved in self.shared:
                 self.conditional(ev, resolved)
             return
-        acc: dict[int, int] = {}  # packet -> its randomness qubit
-        first: dict[int, int] = {}  # packet -> position of its first event
-        for (ev, resolved), packets in zip(self.shared, per_event):
-            for pk in packets:
-                acc.setdefault(pk, self.n + len(acc))
-                first[pk] = min(first.get(pk, ev.pos), ev.pos)
+        for pos, r in resets:  # the previous packet's value is dead; before this packet's events
+            self.put(pos, -1, Operation(name="reset", qubits=(r,)))
+        for (ev, _), (pos, resolved), packets in zip(self.shared, placed, per_event):
             data_support = sorted({q for _, d, _ in resolved for q in d})
             terms = []
             for p, data, affected in resolved:
@@ -930,14 +951,28 @@ class _EffectiveRenderer:
                 terms.append((lab + "".join(data.get(q, "I") for q in data_support), p))
             ch = _channel([acc[pk] for pk in packets] + data_support, terms, ev.condition)
             if ch is not None:
-                self.put(ev.pos, -1, ch)
+                self.put(pos, -1, ch)
         for pk, r in acc.items():
             flip = Operation(name="cx", qubits=(r, self.prog.packets[pk].control))
             for g in self.gate_pos[pk]:
-                if g >= first[pk]:
+                if g >= start[pk]:
                     self.put(g, 1, flip)
                     self.put(g + 1, -2, flip)
-        self.rand_qubits = len(acc)
+        self.rand_qubits = len(free_at)
+
+    def moved(self, ev: _Event, resolved: list) -> tuple[int, list]:
+        """The event moved forward to its first affected gate when its data Paulis propagate
+        there through Clifford operations (shortens the randomness qubit's live range)."""
+        first = min(g for _, _, a in resolved for _, g in a)
+        if ev.condition is not None or first <= ev.pos:
+            return ev.pos, resolved
+        out = []
+        for p, data, affected in resolved:
+            d = _propagate(self.base, data, ev.pos, first)
+            if d is None:
+                return ev.pos, resolved
+            out.append((p, d, affected))
+        return first, out
 
     def conditional(self, ev: _Event, resolved: list) -> None:
         packets = sorted({pk for _, _, a in resolved for pk, _ in a})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _dm import data_dm
@@ -234,3 +234,50 @@ def test_bad_pair_states_are_rejected_with_the_fix():
         add_noise(prog, mode="effective", pair_states=[(0.5, 0.1, 0.1, 0.1)])
     with pytest.raises(OptionsError, match="unknown"):
         add_noise(prog, mode="fast")
+
+
+# ----------------------------------------------------------------------------- shared-randomness forms
+@settings(max_examples=40, deadline=None)
+@given(programs(), st.sampled_from(["purified", "measured"]))
+def test_purified_and_measured_forms_equal_explicit(case, form):
+    """Both exact forms of shared randomness reproduce the explicit protocol to 1e-9."""
+    prog0, states = case
+    n = prog0.circuit.num_qubits
+    prog = lower(prog0.circuit, _noisy_cluster(prog0.cluster.num_qpus, n), prog0.assignment)
+    ex = add_noise(prog, mode="explicit", pair_states=states)
+    ef = add_noise(prog, mode="effective", pair_states=states, effective_rendering=form)
+    assert ef.summary["effective_exact"] is True
+    shared = ef.summary["renderings"]["conditional"] > 0
+    assert ef.summary["randomness"] == (form if shared else None)
+    if form == "purified":  # static: no measurement or condition; resets only recycle randomness qubits
+        assert not ef.circuit.has_mid_circuit_measurement()
+        assert not any(op.name == "measure" or op.condition is not None for op in ef.circuit)
+        assert all(q >= n for op in ef.circuit if op.name == "reset" for q in op.qubits)
+        assert ef.circuit.num_clbits == prog.circuit.num_clbits
+    assert np.abs(data_dm(ex.circuit, n) - data_dm(ef.circuit, n)).max() < 1e-9
+
+
+def test_default_exact_rendering_of_a_non_clifford_packet_is_static():
+    prog = _packet_case("crz", (1.1,))
+    states = [BellPair.werner(0.9).probabilities]
+    ef = add_noise(prog, mode="effective", pair_states=states)
+    assert ef.summary["randomness"] == "purified" and ef.summary["randomness_qubits"] == 1
+    assert ef.circuit.num_qubits == 4 and not ef.circuit.has_mid_circuit_measurement()
+    # The randomness qubit only ever controls flips of the packet's control qubit 0.
+    assert {op.qubits for op in ef.circuit if op.is_gate and 3 in op.qubits and op.name != "pauli_channel"} == {(3, 0)}
+    a = simulate(add_noise(prog, mode="explicit", pair_states=states).circuit, keep_clbits=0).density_matrix(range(3))
+    b = simulate(ef.circuit, keep_clbits=0).density_matrix(range(3))
+    assert np.abs(a - b).max() < 1e-12
+
+
+def test_exact_rendering_falls_back_to_measured_when_purifying_needs_too_many_qubits(monkeypatch):
+    import welinq_core.noise as noise
+
+    monkeypatch.setattr(noise, "PURIFY_MAX_EXTRA_QUBITS", -1)
+    prog = _packet_case("cp", (0.7,))
+    states = [BellPair.werner(0.9).probabilities]
+    ef = add_noise(prog, mode="effective", pair_states=states)
+    assert ef.summary["randomness"] == "measured" and ef.circuit.has_mid_circuit_measurement()
+    a = simulate(add_noise(prog, mode="explicit", pair_states=states).circuit, keep_clbits=0).density_matrix(range(3))
+    b = simulate(ef.circuit, keep_clbits=0).density_matrix(range(3))
+    assert np.abs(a - b).max() < 1e-12

@@ -69,13 +69,57 @@ def _relabel(hg: PacketHypergraph, blocks: list[int], dist: list[list[float]],
     return [best_perm[b] for b in blocks]
 
 
+def _pair_lower_bound(circuit: Circuit, cluster: Cluster) -> int:
+    """Bell pairs every assignment consumes, at least.
+
+    A connected component of the two-qubit-gate interaction graph spread over ``m``
+    QPUs needs packets joining those QPUs, hence at least ``m - 1`` pairs; ``m`` is
+    at least the fewest QPUs whose capacities hold the component.
+    """
+    parent = list(range(circuit.num_qubits))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for op in circuit.operations:
+        if op.is_gate and op.name != "pauli_channel" and len(op.qubits) >= 2:
+            r = find(op.qubits[0])
+            for q in op.qubits[1:]:
+                parent[find(q)] = r
+    sizes: dict[int, int] = {}
+    for q in range(circuit.num_qubits):
+        r = find(q)
+        sizes[r] = sizes.get(r, 0) + 1
+    caps = sorted((q.num_data_qubits for q in cluster.qpus), reverse=True)
+    bound = 0
+    for s in sizes.values():
+        m, held = 0, 0
+        while held < s and m < len(caps):
+            held += caps[m]
+            m += 1
+        bound += max(m - 1, 0)
+    return bound
+
+
+def _is_optimal(circuit: Circuit, cluster: Cluster, cost: PlanCost) -> bool:
+    """Whether ``cost`` meets the lower bound in both objectives (no swap can improve it)."""
+    if not cluster.links:
+        return False
+    lb = _pair_lower_bound(circuit, cluster)
+    min_infid = min(1.0 - link.bell_pair_fidelity for _, link in cluster.links)
+    return cost.bell_pairs == lb and round(cost.infidelity, 12) <= round(lb * min_infid, 12)
+
+
 def _polish(circuit: Circuit, cluster: Cluster, assignment: list[str], cost: PlanCost,
             objective: str, rng: np.random.Generator,
             score: Callable[[list[str]], PlanCost]) -> tuple[list[str], PlanCost]:
     """Pairwise swaps and moves scored on the true cost, within a replay budget."""
     n_ops = max(1, len(circuit.operations))
     budget = _POLISH_BUDGET // n_ops
-    if budget < 4:
+    if budget < 4 or _is_optimal(circuit, cluster, cost):
         return assignment, cost
     names = list(cluster.qpu_names)
     cap = {q.name: q.num_data_qubits for q in cluster.qpus}
