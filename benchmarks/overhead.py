@@ -102,7 +102,8 @@ def cluster_time(qc: QuantumCircuit, shots: int, mode: str, rendering: str = "ex
 
     dt = timed(run)
     meta = out["r"].results[0].metadata
-    return dt, meta["method"], meta["simulated_qubits"]
+    form = (meta["welinq"].get("noise") or {}).get("randomness")  # purified / measured shared randomness
+    return dt, meta["method"] + (f", {form}" if form else ""), meta["simulated_qubits"]
 
 
 def main() -> None:

@@ -32,10 +32,17 @@ def _ghz(n, t_gate=False):
 
 @pytest.mark.parametrize("t_gate,expected", [(False, "stabilizer"), (True, "density_matrix")])
 def test_method_is_chosen_and_reported(t_gate, expected):
-    res = ClusterBackend(_noisy()).run(_ghz(6, t_gate), shots=200, seed_simulator=1).result()
+    res = ClusterBackend(_noisy()).run(_ghz(6, t_gate), shots=400, seed_simulator=1).result()
     meta = res.results[0].metadata
     assert meta["method"] == expected
     assert meta["method_reason"]
+
+
+def test_few_shots_prefer_state_vectors_to_one_density_matrix():
+    c = Circuit(num_qubits=10, operations=[Operation(name="t", qubits=(0,)),
+                Operation(name="pauli_channel", qubits=(0,), pauli_terms=(("I", 0.9), ("Z", 0.1)))])
+    assert engine.choose_method(c, shots=10_000)[0] == "density_matrix"
+    assert engine.choose_method(c, shots=200)[0] == "statevector"
 
 
 def test_wide_noisy_non_clifford_uses_statevector_then_mps():
