@@ -31,7 +31,7 @@ import numpy as np
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 
-__all__ = ["Branch", "MixedResult", "simulate"]
+__all__ = ["Branch", "MixedResult", "dead_scratch_bits", "simulate"]
 
 _PAULI = {
     "I": np.eye(2, dtype=complex),
@@ -121,27 +121,7 @@ def simulate(
         psi = np.asarray(initial_state, dtype=complex).reshape((2,) * n)
     branches = [Branch(1.0, (0,) * circuit.num_clbits, psi)]
     ops = circuit.operations
-    # Scratch bit liveness: a scratch bit is dead after its last read before its next write.
-    dead_after: dict[int, list[int]] = {}
-    reads: dict[int, list[int]] = {}
-    writes: dict[int, list[int]] = {}
-    for i, op in enumerate(ops):
-        if op.condition is not None:
-            for c in op.condition.clbits:
-                reads.setdefault(c, []).append(i)
-        for c in op.clbits:
-            writes.setdefault(c, []).append(i)
-    for c, ws in writes.items():
-        if c < keep:
-            continue
-        rs = reads.get(c, [])
-        for k, w in enumerate(ws):
-            nxt = ws[k + 1] if k + 1 < len(ws) else len(ops)
-            inside = [r for r in rs if w < r <= nxt]
-            if inside and inside[-1] == nxt:  # read and overwritten by the same op: keep until then
-                inside = inside[:-1]
-            point = inside[-1] if inside else w
-            dead_after.setdefault(point, []).append(c)
+    dead_after = dead_scratch_bits(circuit, keep)
 
     for i, op in enumerate(ops):
         new: list[Branch] = []
@@ -183,6 +163,40 @@ def _step(br: Branch, op: Operation) -> list[Branch]:
         return out
     u = gates.gate_matrix(op.name, op.params)
     return [Branch(br.weight, br.bits, _apply(br.state, u, op.qubits))]
+
+
+def dead_scratch_bits(circuit: Circuit, keep: int) -> dict[int, list[int]]:
+    """``{op index: scratch bits dead right after it}``: a classical bit ``>= keep`` dies after
+    its last read before its next write (right after its write if it is never read).
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> c = Circuit(num_qubits=1, num_clbits=1, operations=[
+        ...     Operation(name="measure", qubits=(0,), clbits=(0,))])
+        >>> dead_scratch_bits(c, keep=0)
+        {0: [0]}
+    """
+    ops = circuit.operations
+    reads: dict[int, list[int]] = {}
+    writes: dict[int, list[int]] = {}
+    for i, op in enumerate(ops):
+        if op.condition is not None:
+            for c in op.condition.clbits:
+                reads.setdefault(c, []).append(i)
+        for c in op.clbits:
+            writes.setdefault(c, []).append(i)
+    dead: dict[int, list[int]] = {}
+    for c, ws in writes.items():
+        if c < keep:
+            continue
+        rs = reads.get(c, [])
+        for k, w in enumerate(ws):
+            nxt = ws[k + 1] if k + 1 < len(ws) else len(ops)
+            inside = [r for r in rs if w < r <= nxt]
+            if inside and inside[-1] == nxt:  # read and overwritten by the same op: keep until then
+                inside = inside[:-1]
+            dead.setdefault(inside[-1] if inside else w, []).append(c)
+    return dead
 
 
 def _collapse(b: Branch, q: int, clbit: int | None) -> list[Branch]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit
+from welinq_core.reference import dead_scratch_bits
 
 _P = {
     "I": np.eye(2, dtype=complex),
@@ -32,30 +33,6 @@ def _apply(rho: np.ndarray, u: np.ndarray, qubits: tuple[int, ...], n: int) -> n
     return np.moveaxis(out, list(range(2 * n - k, 2 * n)), cols)
 
 
-def _dead_after(circuit: Circuit, keep: int) -> dict[int, list[int]]:
-    ops = circuit.operations
-    reads: dict[int, list[int]] = {}
-    writes: dict[int, list[int]] = {}
-    for i, op in enumerate(ops):
-        if op.condition is not None:
-            for c in op.condition.clbits:
-                reads.setdefault(c, []).append(i)
-        for c in op.clbits:
-            writes.setdefault(c, []).append(i)
-    dead: dict[int, list[int]] = {}
-    for c, ws in writes.items():
-        if c < keep:
-            continue
-        rs = reads.get(c, [])
-        for k, w in enumerate(ws):
-            nxt = ws[k + 1] if k + 1 < len(ws) else len(ops)
-            inside = [r for r in rs if w < r <= nxt]
-            if inside and inside[-1] == nxt:
-                inside = inside[:-1]
-            dead.setdefault(inside[-1] if inside else w, []).append(c)
-    return dead
-
-
 def simulate_dm(circuit: Circuit, *, keep_clbits: int = 0, initial: np.ndarray | None = None) -> dict[tuple[int, ...], np.ndarray]:
     """``{kept bits: unnormalised density matrix (2^n x 2^n)}`` after the circuit."""
     n = circuit.num_qubits
@@ -65,7 +42,7 @@ def simulate_dm(circuit: Circuit, *, keep_clbits: int = 0, initial: np.ndarray |
         psi[0] = 1
         initial = np.outer(psi, psi.conj())
     state = {(0,) * circuit.num_clbits: np.asarray(initial, dtype=complex).reshape((2,) * (2 * n))}
-    dead = _dead_after(circuit, keep_clbits)
+    dead = dead_scratch_bits(circuit, keep_clbits)
     for i, op in enumerate(circuit.operations):
         new: dict[tuple[int, ...], np.ndarray] = {}
 
