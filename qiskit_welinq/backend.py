@@ -21,6 +21,7 @@ Examples:
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,9 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
-from welinq_core.pipeline import MODES, compile_program
+from tqdm import tqdm
+
+from welinq_core.pipeline import CompiledProgram, MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
 from qiskit_welinq.engine import run_on_aer
 from qiskit_welinq.job import ClusterJob
@@ -94,7 +97,16 @@ class ClusterBackend(BackendV2):
             ``stabilizer``, ``density_matrix``, ``statevector``,
             ``matrix_product_state``. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
+        protocols: Remote-operation protocols, ``("telegate",)`` or
+            ``("telegate", "teledata")``. Defaults to ``("telegate",)``.
+        progress: Show a progress bar over the circuits of a job: True, False, or
+            None (only for jobs of more than 4 circuits). Defaults to None.
+
+    Compile once, sample many: the partition, lowering, schedule and noise stages of a
+    circuit are cached, so running the same circuit again only re-samples.
     """
+
+    _CACHE_SIZE = 64
 
     def __init__(self, cluster: Cluster | str, **options: Any) -> None:
         if isinstance(cluster, str):
@@ -140,6 +152,7 @@ class ClusterBackend(BackendV2):
             method="automatic",
             assignment=None,
             protocols=("telegate",),
+            progress=None,
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -181,7 +194,8 @@ class ClusterBackend(BackendV2):
         opts = {**self.options.__dict__, **options}
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         results = []
-        for index, qc in enumerate(circuits):
+        show = opts["progress"] if opts["progress"] is not None else len(circuits) > 4
+        for index, qc in enumerate(tqdm(circuits, desc=f"{self.name}", unit="circuit", disable=not show)):
             if not isinstance(qc, QuantumCircuit):
                 raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
             results.append(self._run_one(qc, opts, index))
@@ -193,6 +207,36 @@ class ClusterBackend(BackendV2):
             results=results,
         )
         return ClusterJob(self, result.job_id, result)
+
+    def _compile(self, ir: Any, opts: dict[str, Any]) -> CompiledProgram:
+        assignment = opts["assignment"]
+        key = (
+            ir,
+            opts["mode"],
+            opts["effective_rendering"],
+            opts["seed_partition"],
+            None if assignment is None else (
+                tuple(sorted(assignment.items())) if isinstance(assignment, dict) else tuple(assignment)
+            ),
+            tuple(opts["protocols"]),
+        )
+        cache = self.__dict__.setdefault("_compiled", OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        compiled = compile_program(
+            ir,
+            self._cluster,
+            mode=opts["mode"],
+            effective_rendering=opts["effective_rendering"],
+            seed=opts["seed_partition"],
+            assignment=assignment,
+            protocols=opts["protocols"],
+        )
+        cache[key] = compiled
+        if len(cache) > self._CACHE_SIZE:
+            cache.popitem(last=False)
+        return compiled
 
     def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], index: int) -> ExperimentResult:
         original = qc
@@ -210,15 +254,7 @@ class ClusterBackend(BackendV2):
         seed = opts["seed_simulator"]
         if seed is not None:
             seed = int(seed) + index
-        compiled = compile_program(
-            ir,
-            self._cluster,
-            mode=opts["mode"],
-            effective_rendering=opts["effective_rendering"],
-            seed=opts["seed_partition"],
-            assignment=opts["assignment"],
-            protocols=opts["protocols"],
-        )
+        compiled = self._compile(ir, opts)
         engine = run_on_aer(compiled, shots=opts["shots"], seed=seed, method=opts["method"])
         counts: dict[str, int] = {}
         for v in engine.memory:

@@ -252,3 +252,23 @@ def test_protocols_option_moves_qubits_and_keeps_the_distribution():
         assert chi2_contingency(table)[1] > 1e-3
     with pytest.raises(OptionsError, match="teledata"):
         backend.run(qc, protocols=("teleport",))
+
+
+def test_compile_once_sample_many():
+    backend = ClusterBackend(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2))
+    qc = ghz(4)
+    first = backend.run(qc, shots=100, seed_simulator=1).result()
+    second = backend.run(qc.copy(), shots=100, seed_simulator=2).result()
+    assert len(backend._compiled) == 1  # the second run re-sampled the cached compilation
+    assert first.results[0].metadata["welinq"] == second.results[0].metadata["welinq"]
+    backend.run(qc, shots=10, mode="explicit")
+    assert len(backend._compiled) == 2
+
+
+def test_progress_bar_over_many_circuits(capsys):
+    backend = ClusterBackend(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2))
+    result = backend.run([ghz(3)] * 6, shots=20, seed_simulator=1).result()
+    assert len(result.results) == 6
+    assert "6/6" in capsys.readouterr().err
+    backend.run([ghz(3)] * 6, shots=20, progress=False)
+    assert "6/6" not in capsys.readouterr().err
