@@ -53,9 +53,9 @@ def test_partition_json_fields(tmp_path, capsys):
 
 def _qv_qasm(tmp_path, n=8):
     from qiskit import transpile
-    from qiskit.circuit.library import QuantumVolume
+    from qiskit.circuit.library import quantum_volume
 
-    qc = transpile(QuantumVolume(n, seed=3), basis_gates=["u", "cx"], optimization_level=0)
+    qc = transpile(quantum_volume(n, seed=3), basis_gates=["u", "cx"], optimization_level=0)
     path = tmp_path / "qv.qasm"
     path.write_text(qasm2.dumps(qc))
     return path
