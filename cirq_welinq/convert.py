@@ -51,12 +51,6 @@ _PI = math.pi
 _ATOL = 1e-9
 _MAX_CONDITION_BITS = 10
 _MAX_DEPTH = 32
-_PAULIS = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -216,9 +210,7 @@ def _pauli_channel(op: cirq.Operation, qs: tuple[int, ...]) -> list[Operation] |
     for p, u in cirq.mixture(op):
         u = np.asarray(u, dtype=complex)
         for label in itertools.product("IXYZ", repeat=len(qs)):
-            m = _PAULIS[label[0]]
-            for ch in label[1:]:
-                m = np.kron(m, _PAULIS[ch])
+            m = gates.pauli_matrix("".join(label))
             overlap = np.trace(m.conj().T @ u) / u.shape[0]
             if abs(abs(overlap) - 1) < 1e-8:
                 key = "".join(label)
@@ -516,10 +508,7 @@ def _pauli_mixture(op: Operation) -> cirq.Gate | None:
     for label, p in op.pauli_terms:
         if p <= 0:
             continue
-        m = _PAULIS[label[0]]
-        for ch in label[1:]:
-            m = np.kron(m, _PAULIS[ch])
-        mixture.append((p, m))
+        mixture.append((p, gates.pauli_matrix(label)))
     if all(set(label) == {"I"} for label, p in op.pauli_terms if p > 0):
         return None
     return cirq.MixedUnitaryChannel(mixture)

@@ -31,7 +31,10 @@ import numpy as np
 
 from welinq_core.errors import UnsupportedGateError
 
-__all__ = ["GateSpec", "spec", "gate_matrix", "supported_gates", "is_supported", "DIRECTIVES"]
+__all__ = [
+    "GateSpec", "spec", "gate_matrix", "supported_gates", "is_supported", "DIRECTIVES",
+    "PAULI_MATRICES", "pauli_matrix",
+]
 
 #: Operation names that are not gates but are understood by every stage.
 DIRECTIVES = ("measure", "reset", "barrier", "pauli_channel")
@@ -194,3 +197,20 @@ def gate_matrix(name: str, params: tuple[float, ...] | list[float]) -> np.ndarra
             f"gate {name!r} takes {s.num_params} parameter(s), got {len(params)}: {tuple(params)!r}"
         )
     return np.asarray(s.matrix(*params), dtype=complex)
+
+
+#: Single-qubit Pauli matrices by label.
+PAULI_MATRICES = {"I": np.eye(2, dtype=complex), "X": _X, "Y": _Y, "Z": _Z}
+
+
+def pauli_matrix(label: str) -> np.ndarray:
+    """The matrix of a Pauli string, big-endian (character 0 is the left Kronecker factor).
+
+    Examples:
+        >>> pauli_matrix("XZ").real.astype(int).tolist()[1]
+        [0, 0, 0, -1]
+    """
+    m = PAULI_MATRICES[label[0]]
+    for ch in label[1:]:
+        m = np.kron(m, PAULI_MATRICES[ch])
+    return m

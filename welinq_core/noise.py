@@ -126,12 +126,6 @@ PURIFY_MAX_EXTRA_QUBITS = 0
 _PAULIS = "IXYZ"
 _BITS = {"I": (0, 0), "X": (1, 0), "Y": (1, 1), "Z": (0, 1)}
 _FROM_BITS = {v: k for k, v in _BITS.items()}
-_MATS = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -244,15 +238,11 @@ def _channel(qubits: Sequence[int], terms: Sequence[tuple[str, float]], conditio
 def _conjugate(name: str, params: tuple[float, ...], label: str, forward: bool) -> str | None:
     """``U P U^dag`` (forward) or ``U^dag P U`` (backward) as a Pauli label, or None."""
     u = gates.gate_matrix(name, params)
-    p = _MATS[label[0]]
-    for ch in label[1:]:
-        p = np.kron(p, _MATS[ch])
+    p = gates.pauli_matrix(label)
     m = u @ p @ u.conj().T if forward else u.conj().T @ p @ u
     d = m.shape[0]
     for cand in itertools.product(_PAULIS, repeat=len(label)):
-        q = _MATS[cand[0]]
-        for ch in cand[1:]:
-            q = np.kron(q, _MATS[ch])
+        q = gates.pauli_matrix("".join(cand))
         if _proportional(m, q, d):
             return "".join(cand)
     return None
@@ -316,12 +306,12 @@ def _propagate(ops: Sequence[Operation], pauli: Mapping[int, str], start: int, s
 def _flip_pauli(name: str, params: tuple[float, ...], control_pos: int) -> str | None:
     """``E = G^dag X_c G X_c`` as a Pauli label on the gate's qubits, or None."""
     u = gates.gate_matrix(name, params)
-    xs = [_MATS["I"], _MATS["I"]]
-    xs[control_pos] = _MATS["X"]
+    xs = [gates.PAULI_MATRICES["I"], gates.PAULI_MATRICES["I"]]
+    xs[control_pos] = gates.PAULI_MATRICES["X"]
     xc = np.kron(xs[0], xs[1])
     m = u.conj().T @ xc @ u @ xc
     for cand in itertools.product(_PAULIS, repeat=2):
-        q = np.kron(_MATS[cand[0]], _MATS[cand[1]])
+        q = gates.pauli_matrix("".join(cand))
         if _proportional(m, q, 4):
             return "".join(cand)
     return None
@@ -511,28 +501,24 @@ class _Builder:
                 out.append(take(name))
             emit((out[-1].qubits[1],), tuple(zip(_PAULIS, self.states[pair])), "pair")
         for k in range(1, len(tp.bell_pairs)):
-            inner = self.cluster.qpu(tp.route[k])
-            for name, nq in (("cx", 2), ("h", 1)):
-                out.append(take(name))
-                emit(out[-1].qubits, self.gate_terms(inner, nq), "swap")
-            for _ in range(2):
-                op = take("measure")
-                emit(op.qubits, self.readout_terms(inner), "swap")
-                out.append(op)
+            self._noisy_bell_measurement(self.cluster.qpu(tp.route[k]), take, emit, out, "swap")
             out.append(take("x"))
             out.append(take("z"))
-        source = self.cluster.qpu(tp.source)
         idle()
-        for name, nq in (("cx", 2), ("h", 1)):
-            out.append(take(name))
-            emit(out[-1].qubits, self.gate_terms(source, nq), "protocol")
-        for _ in range(2):
-            op = take("measure")
-            emit(op.qubits, self.readout_terms(source), "protocol")
-            out.append(op)
+        self._noisy_bell_measurement(self.cluster.qpu(tp.source), take, emit, out, "protocol")
         for name in ("x", "z", "swap"):
             out.append(take(name))
         self.where[tp.qubit] = tp.target
+
+    def _noisy_bell_measurement(self, qpu: QPU, take: Any, emit: Any, out: list[Operation], where: str) -> None:
+        """The next ``cx, h, measure, measure`` of the rendering, each with ``qpu``'s gate or readout noise."""
+        for name, nq in (("cx", 2), ("h", 1)):
+            out.append(take(name))
+            emit(out[-1].qubits, self.gate_terms(qpu, nq), where)
+        for _ in range(2):
+            op = take("measure")
+            emit(op.qubits, self.readout_terms(qpu), where)
+            out.append(op)
 
     def effective_pair(self, pk_index: Any) -> tuple[float, float, float, float]:
         pk = self.p.packets[pk_index] if isinstance(pk_index, int) else pk_index  # a packet or a teleport

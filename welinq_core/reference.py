@@ -33,12 +33,6 @@ from welinq_core.circuit import Circuit, Operation
 
 __all__ = ["Branch", "MixedResult", "dead_scratch_bits", "simulate"]
 
-_PAULI = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +152,7 @@ def _step(br: Branch, op: Operation) -> list[Branch]:
             st = br.state
             for q, ch in zip(op.qubits, label):
                 if ch != "I":
-                    st = _apply(st, _PAULI[ch], (q,))
+                    st = _apply(st, gates.PAULI_MATRICES[ch], (q,))
             out.append(Branch(br.weight * p, br.bits, st))
         return out
     u = gates.gate_matrix(op.name, op.params)
