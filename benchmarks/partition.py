@@ -48,7 +48,7 @@ from qiskit.circuit.library import QFT, QuantumVolume  # noqa: E402
 from welinq_core.circuit import Circuit, Operation  # noqa: E402
 from welinq_core.cluster import Cluster  # noqa: E402
 from welinq_core.lowering import lower  # noqa: E402
-from welinq_core.partition import partition_circuit  # noqa: E402
+from welinq_core.partitioning import partition_circuit  # noqa: E402
 
 try:
     from qiskit_welinq.convert import circuit_from_qiskit

@@ -28,7 +28,7 @@ from welinq_core.errors import (
     WelinqError,
 )
 from welinq_core.lowering import BellPairUse, DistributedProgram, Packet, count_bell_pairs, lower
-from welinq_core.partition import Partition, partition_circuit
+from welinq_core.partitioning import Partition, partition_circuit
 from welinq_core.codes import LogicalEncoding
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.memory import QuantumMemory

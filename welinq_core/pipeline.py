@@ -27,7 +27,7 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
 from welinq_core.noise import add_noise
-from welinq_core.partition import Partition, assignment_from_dict, partition_circuit
+from welinq_core.partitioning import Partition, assignment_from_dict, partition_circuit
 from welinq_core.report import Report, build_report
 from welinq_core.schedule import Schedule, schedule
 
@@ -86,7 +86,7 @@ def compile_program(
         assignment: Optional fixed placement (sequence of QPU names per qubit, or a
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
-            :func:`~welinq_core.partition.partition_circuit` (None = its default).
+            :func:`~welinq_core.partitioning.partition_circuit` (None = its default).
         protocols: Remote-operation protocols (``("telegate",)`` or
             ``("telegate", "teledata")``, see :func:`~welinq_core.lowering.lower`).
         pair_states: Optional ``(p_I, p_X, p_Y, p_Z)`` per ledger pair (see

@@ -11,7 +11,7 @@ from typing import Any
 
 from welinq_core.circuit import Circuit
 from welinq_core.lowering import DistributedProgram
-from welinq_core.partition import Partition
+from welinq_core.partitioning import Partition
 
 __all__ = ["Report", "build_report"]
 

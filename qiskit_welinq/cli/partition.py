@@ -9,7 +9,7 @@ import time
 from qiskit_welinq.cli._common import load_qasm
 from welinq_core.cluster import Cluster
 from welinq_core.lowering import lower
-from welinq_core.partition import partition_circuit
+from welinq_core.partitioning import partition_circuit
 
 
 def register(sub) -> None:  # noqa: ANN001

@@ -11,7 +11,8 @@ from _helpers import assert_lowering_equivalent, qft, random_circuit, random_clu
 
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.cluster import Cluster
-from welinq_core.lowering import _koenig_cover, count_bell_pairs, lower
+from welinq_core.lowering import count_bell_pairs, lower
+from welinq_core.lowering.packets import koenig_cover as _koenig_cover
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -14,7 +14,7 @@ from welinq_core.circuit import Circuit, Operation
 from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.errors import CommunicationQubitError, InsufficientQubitsError, OptionsError
 from welinq_core.lowering import lower
-from welinq_core.partition import partition_circuit
+from welinq_core.partitioning import partition_circuit
 from welinq_core.partitioning.hypergraph import build_packet_hypergraph
 from welinq_core.partitioning.refine import Refiner
 

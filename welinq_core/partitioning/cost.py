@@ -19,7 +19,8 @@ import networkx as nx
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
-from welinq_core.lowering import _Planner, canonicalize, check_protocols
+from welinq_core.lowering import canonicalize, check_protocols
+from welinq_core.lowering.planner import Planner
 
 __all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
 
@@ -71,7 +72,7 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     sets = [protocols] if protocols != ("telegate", "teledata") else [("telegate",), protocols]
     best: PlanCost | None = None
     for ps in sets:
-        planner = _Planner(canonical, cluster, assignment, ps)
+        planner = Planner(canonical, cluster, assignment, ps)
         planner.plan()
         cost = PlanCost(
             bell_pairs=len(planner.pairs),

@@ -3,7 +3,7 @@
 Vertices are the circuit's qubits ``0..n-1`` followed by one *gate vertex* per
 two-qubit gate that is diagonal on both of its qubits (``cz``, ``cp``, ``rzz``...).
 Each hyperedge is one *packet segment* of a qubit ``q``: a maximal run of
-operations diagonal on ``q`` (see :func:`welinq_core.lowering._segments`). Its
+operations diagonal on ``q`` (see :func:`welinq_core.lowering.packets.segments`). Its
 pins are ``q`` itself, the partner qubit of every gate the segment must serve
 (gates diagonal on ``q`` only, such as a ``cx`` controlled by ``q``), and the gate
 vertex of every doubly-diagonal gate in it.
@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 
 from welinq_core.circuit import Circuit
-from welinq_core.lowering import _segments, canonicalize
+from welinq_core.lowering.packets import canonicalize, segments as _segments
 
 __all__ = ["PacketHypergraph", "build_packet_hypergraph"]
 

@@ -13,7 +13,7 @@ Pipeline (all seeded, deterministic for a seed):
    polish the winner with swaps scored on that true cost (small circuits).
 
 Because the baseline assignment is always a candidate, the result is never worse
-than :func:`welinq_core.partition.partition_circuit` with ``method="greedy-fm"``.
+than :func:`welinq_core.partitioning.partition_circuit` with ``method="greedy-fm"``.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 
 import networkx as nx
 import numpy as np
@@ -37,6 +37,7 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import ClusterSpecError, InsufficientQubitsError, OptionsError
 
 __all__ = ["METHODS", "Partition", "partition_circuit", "interaction_graph", "assignment_from_dict"]
+
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -197,6 +198,7 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         (1, True)
     """
     from welinq_core.lowering import check_protocols
+    from welinq_core.partitioning.greedy import greedy_fm_assignment
     from welinq_core.partitioning.cost import check_objective, plan_cost  # imports the lowering
     from welinq_core.partitioning.partitioner import hypergraph_partition
 
@@ -211,7 +213,7 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
     # The baseline's swap search is quadratic in the qubits: as a mere starting candidate
     # for the strong method on wide circuits it keeps only its greedy fill.
     base_passes = max_passes if method == "greedy-fm" or circuit.num_qubits <= _BASELINE_FM_MAX_QUBITS else 0
-    baseline = _greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
+    baseline = greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
     if method == "greedy-fm":
         assignment, label = baseline, "greedy-fm"
         cost = plan_cost(circuit, cluster, assignment, protocols=protocols, objective=objective)
@@ -230,80 +232,3 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         infidelity=cost.infidelity,
         protocols=cost.protocols,
     )
-
-
-def _greedy_fm_assignment(circuit: Circuit, cluster: Cluster, rng: np.random.Generator,
-                          max_passes: int) -> tuple[str, ...]:
-    """The baseline: greedy breadth-first fill, then FM moves/swaps on hop-weighted cut gates."""
-    g = interaction_graph(circuit)
-    active = list(circuit.active_qubits())
-    hops = dict(nx.all_pairs_shortest_path_length(cluster.network()))
-    names = list(cluster.qpu_names)
-    cap = {q.name: q.num_data_qubits for q in cluster.qpus}
-
-    # Greedy fill: walk the interaction graph breadth-first from heavy qubits, fill the
-    # largest QPU first, then its network neighbours.
-    order: list[int] = []
-    seen: set[int] = set()
-    weight = {q: g.degree(q, weight="weight") for q in active}
-    roots = sorted(active, key=lambda q: (-weight[q], rng.random()))
-    for r in roots:
-        if r in seen:
-            continue
-        queue = deque([r])
-        seen.add(r)
-        while queue:
-            u = queue.popleft()
-            order.append(u)
-            nbrs = sorted((v for v in g.neighbors(u) if v not in seen), key=lambda v: -g.edges[u, v]["weight"])
-            for v in nbrs:
-                seen.add(v)
-                queue.append(v)
-    start_qpu = max(names, key=lambda n: (cap[n], -names.index(n)))
-    qpu_order = [start_qpu] + [n for n in nx.bfs_tree(cluster.network(), start_qpu) if n != start_qpu]
-    place: dict[int, str] = {}
-    load: dict[str, int] = defaultdict(int)
-    it = iter(qpu_order)
-    cur = next(it)
-    for q in order:
-        while load[cur] >= cap[cur]:
-            cur = next(it)
-        place[q] = cur
-        load[cur] += 1
-
-    def qubit_cost(q: int, where: str, placed: dict[int, str]) -> int:
-        return sum(d["weight"] * hops[where][placed[v]] for v, d in g[q].items())
-
-    for _ in range(max_passes):
-        improved = False
-        for q in sorted(active, key=lambda _q: rng.random()):
-            here = place[q]
-            base = qubit_cost(q, here, place)
-            best_gain, best = 0, None
-            for there in names:
-                if there == here:
-                    continue
-                if load[there] < cap[there]:
-                    gain = base - qubit_cost(q, there, place)
-                    if gain > best_gain:
-                        best_gain, best = gain, ("move", there, None)
-                for v in [v for v in active if place[v] == there]:
-                    trial = dict(place)
-                    trial[q], trial[v] = there, here
-                    gain = (base + qubit_cost(v, there, place)) - (
-                        qubit_cost(q, there, trial) + qubit_cost(v, here, trial)
-                    )
-                    if gain > best_gain:
-                        best_gain, best = gain, ("swap", there, v)
-            if best is not None:
-                kind, there, v = best
-                place[q] = there
-                if kind == "move":
-                    load[here] -= 1
-                    load[there] += 1
-                else:
-                    place[v] = here
-                improved = True
-        if not improved:
-            break
-    return assignment_from_dict(circuit, cluster, place)

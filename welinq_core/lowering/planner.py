@@ -1,0 +1,448 @@
+"""The planner: one pass over the canonical circuit that forms packets, teleports and steps.
+
+:func:`lower` runs it and assembles the :class:`~welinq_core.lowering.program.DistributedProgram`;
+:func:`count_bell_pairs` runs it without building the program (the partitioner's cost).
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster
+    >>> c = Circuit(num_qubits=3, operations=[Operation(name="cx", qubits=(0, 1)),
+    ...     Operation(name="cx", qubits=(0, 2))])
+    >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), ("qpu0", "qpu1", "qpu1"))
+    (1, 2)
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
+
+import networkx as nx
+
+from welinq_core import gates
+from welinq_core.circuit import Circuit
+from welinq_core.cluster import Cluster
+from welinq_core.errors import (
+    CommunicationQubitError,
+    InsufficientQubitsError,
+    NoRouteError,
+    OptionsError,
+)
+from welinq_core.lowering.packets import canonicalize, cover_items, is_diagonal_1q, segments
+from welinq_core.lowering.program import (
+    BellPairUse,
+    DistributedProgram,
+    Packet,
+    Step,
+    Teleport,
+    data_slots,
+)
+
+__all__ = ["PROTOCOLS", "Planner", "check_protocols", "route", "lower", "count_bell_pairs"]
+
+_LOOKAHEAD = 64
+_MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
+
+#: Remote-operation protocols the planner can use.
+PROTOCOLS = ("telegate", "teledata")
+
+
+def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
+    """Shortest route (fewest hops) between two QPUs, deterministic.
+
+    Raises:
+        NoRouteError: If the QPUs are not connected.
+    """
+    try:
+        return tuple(nx.shortest_path(cluster.network(), source, target))
+    except (nx.NetworkXNoPath, nx.NodeNotFound) as err:
+        raise NoRouteError(
+            f"no network route from QPU {source!r} to {target!r}; add a link",
+            qpu_a=source,
+            qpu_b=target,
+        ) from err
+
+
+
+def check_protocols(protocols: Sequence[str] | str) -> tuple[str, ...]:
+    """Validate a protocol set; returns it as a tuple in canonical order.
+
+    Raises:
+        OptionsError: On an empty set or an unknown protocol.
+    """
+    if isinstance(protocols, str):
+        protocols = tuple(p.strip() for p in protocols.split(",") if p.strip())
+    given = tuple(protocols)
+    unknown = [p for p in given if p not in PROTOCOLS]
+    if unknown or not given:
+        raise OptionsError(
+            f"protocols={given!r} is invalid; give a non-empty subset of {PROTOCOLS} "
+            "(e.g. ('telegate',) or ('telegate', 'teledata'))"
+        )
+    return tuple(p for p in PROTOCOLS if p in given)
+
+
+class Planner:
+    """Single pass over the canonical circuit that forms packets and steps."""
+
+    def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
+                 protocols: Sequence[str] = ("telegate",),
+                 moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> None:
+        self.circuit = circuit
+        self.cluster = cluster
+        self.protocols = check_protocols(protocols)
+        self.teledata = "teledata" in self.protocols
+        self.telegate = "telegate" in self.protocols
+        self.moves = {int(k): tuple(v) for k, v in (moves or {}).items()}
+        self.where = list(assignment)
+        self.comm = {q.name: q.num_comm_qubits for q in cluster.qpus}
+        g = cluster.network()
+        self.paths = dict(nx.all_pairs_shortest_path(g))
+        self.capacity = {q.name: q.num_data_qubits for q in cluster.qpus}
+        slots = data_slots(cluster, assignment)
+        self.slot_of = [slot for _, slot in slots]
+        self.free_slots: dict[str, list[int]] = {
+            name: sorted(set(range(cap)) - {s for (qpu, s) in slots if qpu == name}, reverse=True)
+            for name, cap in self.capacity.items()
+        }
+        self.teleport_info: list[dict] = []
+        self.open: dict[int, OrderedDict[str, int]] = {}  # control -> {target qpu: packet}
+        self.hosted: dict[str, OrderedDict[int, None]] = {n: OrderedDict() for n in cluster.qpu_names}
+        self.packet_info: list[dict] = []
+        self.pairs: list[BellPairUse] = []
+        self.steps: list[Step] = []
+        self.timeline: dict[int, list[int]] = {}
+        for i, op in enumerate(circuit.operations):
+            for q in op.qubits:
+                self.timeline.setdefault(q, []).append(i)
+        self.cursor: dict[int, int] = Counter()
+        self.segs = segments(circuit)
+        order = {name: k for k, name in enumerate(cluster.qpu_names)}
+        self.cover = cover_items(circuit, self.segs, self.where, order)
+
+    # -- packets -----------------------------------------------------------------------
+    def close(self, packet: int) -> None:
+        info = self.packet_info[packet]
+        self.open[info["control"]].pop(info["target"])
+        self.hosted[info["target"]].pop(packet)
+        self.steps.append(Step(kind="close", packet=packet))
+
+    def close_all(self, qubit: int) -> None:
+        for packet in list(self.open.get(qubit, {}).values()):
+            self.close(packet)
+
+    def make_room(self, qpu: str, needed: int) -> None:
+        if self.comm[qpu] < needed:
+            raise CommunicationQubitError(
+                f"QPU {qpu!r} has {self.comm[qpu]} communication qubit(s) but a remote gate needs "
+                f"{needed} there (1 per Bell-pair end, 2 to swap for others); raise num_comm_qubits "
+                "or add a direct link"
+            )
+        while len(self.hosted[qpu]) + needed > self.comm[qpu]:
+            self.close(next(iter(self.hosted[qpu])))  # least recently used copy
+
+    def open_packet(self, control: int, target: str) -> int:
+        source = self.where[control]
+        path = self.route(source, target)
+        # Copy at the target holds a qubit for the packet's life; the source end and the
+        # swapping QPUs need theirs only while the pair is being made.
+        self.make_room(target, 1)
+        self.make_room(source, 1)
+        for inner in path[1:-1]:
+            self.make_room(inner, 2)
+        index = len(self.packet_info)
+        pair_ids = []
+        for hop, (u, v) in enumerate(zip(path, path[1:])):
+            pair_ids.append(len(self.pairs))
+            self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=index, hop=hop))  # type: ignore[arg-type]
+        self.packet_info.append(
+            {"control": control, "source": source, "target": target, "route": path, "gates": [], "pairs": pair_ids}
+        )
+        self.open.setdefault(control, OrderedDict())[target] = index
+        self.hosted[target][index] = None
+        self.steps.append(Step(kind="open", packet=index))
+        return index
+
+    def route(self, source: str, target: str) -> tuple[str, ...]:
+        try:
+            return tuple(self.paths[source][target])
+        except KeyError:
+            raise NoRouteError(
+                f"no network route from QPU {source!r} to {target!r}; add a link",
+                qpu_a=source,
+                qpu_b=target,
+            ) from None
+
+    def hops(self, a: str, b: str) -> int:
+        return len(self.route(a, b)) - 1
+
+    def teleport(self, qubit: int, target: str) -> int:
+        """Move ``qubit`` to a free data slot of ``target`` (TeleData, one pair per hop)."""
+        source = self.where[qubit]
+        if not self.free_slots[target]:
+            raise InsufficientQubitsError(
+                f"cannot teleport qubit {qubit} to QPU {target!r}: its {self.capacity[target]} data slots "
+                "are all in use; move a qubit out first or raise data_qubits_per_qpu",
+                required=self.capacity[target] + 1,
+                available=self.capacity[target],
+            )
+        path = self.route(source, target)
+        self.close_all(qubit)
+        self.make_room(target, 1)
+        self.make_room(source, 1)
+        for inner in path[1:-1]:
+            self.make_room(inner, 2)
+        index = len(self.teleport_info)
+        pair_ids = []
+        for hop, (u, v) in enumerate(zip(path, path[1:])):
+            pair_ids.append(len(self.pairs))
+            self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=None,  # type: ignore[arg-type]
+                                          hop=hop, purpose="teledata", teleport=index))
+        slot = self.free_slots[target].pop()
+        self.free_slots[source].append(self.slot_of[qubit])
+        self.free_slots[source].sort(reverse=True)
+        self.slot_of[qubit] = slot
+        self.where[qubit] = target
+        self.teleport_info.append(
+            {"qubit": qubit, "source": source, "target": target, "route": path, "slot": slot, "pairs": pair_ids}
+        )
+        self.steps.append(Step(kind="teleport", teleport=index))
+        return index
+
+    def _future(self, qubit: int, op_index: int) -> list[int]:
+        tl = self.timeline.get(qubit, [])
+        k = bisect.bisect_left(tl, op_index)
+        return tl[k:]
+
+    def estimate(self, qubit: int, at: str, op_index: int) -> int:
+        """Approximate pairs ``qubit``'s next gates cost if it sat on ``at`` (others fixed)."""
+        cost = 0
+        copies: set[str] = set()
+        seen = 0
+        for j in self._future(qubit, op_index):
+            op = self.circuit.operations[j]
+            if not op.is_gate or op.name == "pauli_channel":
+                if op.name != "barrier":
+                    copies.clear()
+                continue
+            if len(op.qubits) == 1:
+                if not is_diagonal_1q(op):
+                    copies.clear()
+                continue
+            pos = op.qubits.index(qubit)
+            partner_qpu = self.where[op.qubits[1 - pos]]
+            diag = pos in gates.spec(op.name).diagonal_on
+            if partner_qpu != at:
+                if diag:
+                    if partner_qpu not in copies:
+                        cost += self.hops(at, partner_qpu)
+                        copies.add(partner_qpu)
+                else:
+                    cost += self.hops(at, partner_qpu)
+                    copies.clear()
+            elif not diag:
+                copies.clear()
+            seen += 1
+            if seen >= _MOVE_HORIZON:
+                break
+        return cost
+
+    def consider_move(self, op_index: int, a: int, b: int, force: bool) -> None:
+        """TeleData: move ``a`` to ``b``'s QPU or ``b`` to ``a``'s (with an eviction
+        back when the destination is full) when that saves pairs over the horizon."""
+        best: tuple[int, list[tuple[int, str]]] | None = None
+        for q, other in ((a, b), (b, a)):
+            src, dst = self.where[q], self.where[other]
+            stay = self.estimate(q, src, op_index)
+            if self.free_slots[dst]:
+                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay
+                plan = [(q, dst)]
+            else:
+                # Make room: send the qubit of dst that is cheapest to move to a QPU with a free slot.
+                self.where[q] = dst
+                best_r = None
+                room = [z for z in self.capacity if z != dst and self.free_slots[z]]
+                for r in range(len(self.where)):
+                    if r == other or r == q or self.where[r] != dst:
+                        continue
+                    here = self.estimate(r, dst, op_index)
+                    for z in room:
+                        d = self.hops(dst, z) + self.estimate(r, z, op_index) - here
+                        if best_r is None or d < best_r[0]:
+                            best_r = (d, r, z)
+                self.where[q] = src
+                if best_r is None:
+                    continue
+                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay + best_r[0]
+                plan = [(best_r[1], best_r[2]), (q, dst)]
+            if best is None or delta < best[0]:
+                best = (delta, plan)
+        if best is None or (best[0] >= 0 and not force):
+            return
+        for qubit, target in best[1]:
+            self.teleport(qubit, target)
+
+    def run_length(self, qubit: int, target: str, op_index: int) -> int:
+        """Upcoming gates a copy of ``qubit`` on ``target`` would serve."""
+        count = 0
+        tl = self.timeline[qubit]
+        k = tl.index(op_index, self.cursor[qubit])
+        for i in tl[k : k + _LOOKAHEAD]:
+            op = self.circuit.operations[i]
+            if not op.is_gate:
+                if op.name == "barrier":
+                    continue
+                break
+            s = gates.spec(op.name)
+            pos = op.qubits.index(qubit)
+            if len(op.qubits) == 1:
+                if not is_diagonal_1q(op):
+                    break
+            elif pos not in s.diagonal_on:
+                break
+            if len(op.qubits) == 2 and self.where[op.qubits[1 - pos]] == target:
+                count += 1
+        return count
+
+    # -- main loop ---------------------------------------------------------------------
+    def plan(self) -> None:
+        for i, op in enumerate(self.circuit.operations):
+            for q, target in self.moves.get(i, ()):
+                if self.where[q] != target:
+                    self.teleport(q, target)
+            for q in op.qubits:
+                self.cursor[q] = self.timeline[q].index(i, self.cursor[q])
+            if op.name == "barrier":
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            if not op.is_gate or op.name == "pauli_channel":
+                for q in op.qubits:
+                    self.close_all(q)
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            s = gates.spec(op.name)
+            if len(op.qubits) == 1:
+                if not is_diagonal_1q(op):
+                    self.close_all(op.qubits[0])
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            a, b = op.qubits
+            qa, qb = self.where[a], self.where[b]
+            if qa != qb and self.teledata and not any(
+                self.where[y] in self.open.get(x, {}) for x, y, pos in ((a, b, 0), (b, a, 1)) if pos in s.diagonal_on
+            ):
+                self.consider_move(i, a, b, force=not self.telegate)
+                qa, qb = self.where[a], self.where[b]
+                if qa != qb and not self.telegate:
+                    raise InsufficientQubitsError(
+                        f"TeleData-only lowering cannot make gate {i} ({op.name} on qubits {a}, {b}) local: "
+                        f"no free data slot on {qa!r}, {qb!r} or elsewhere to move a qubit to; raise "
+                        "data_qubits_per_qpu or add 'telegate' to protocols",
+                        required=self.cluster.num_data_qubits + 1,
+                        available=self.cluster.num_data_qubits,
+                    )
+            if qa == qb:
+                for pos, q in enumerate((a, b)):
+                    if pos not in s.diagonal_on:
+                        self.close_all(q)
+                self.steps.append(Step(kind="local", op=i))
+                continue
+            sides = [(a, qb, 0), (b, qa, 1)]
+            candidates = [(q, tgt, pos) for q, tgt, pos in sides if pos in s.diagonal_on]
+            if len(candidates) == 2:
+                # Serve the gate from a copy in the minimum cover (see _cover_items).
+                covered = [c for c in candidates if (self.segs[i][c[2]], c[1]) in self.cover]
+                candidates = covered or candidates
+            chosen = next(((q, tgt, pos) for q, tgt, pos in candidates if tgt in self.open.get(q, {})), None)
+            if chosen is None:
+                chosen = max(candidates, key=lambda c: (self.run_length(c[0], c[1], i), -c[2]))
+            control, target, pos = chosen
+            other = op.qubits[1 - pos]
+            if (1 - pos) not in s.diagonal_on:
+                self.close_all(other)
+            packet = self.open.get(control, {}).get(target)
+            if packet is None:
+                packet = self.open_packet(control, target)
+            else:
+                self.hosted[target].move_to_end(packet)
+            self.packet_info[packet]["gates"].append(i)
+            self.steps.append(Step(kind="remote", op=i, packet=packet))
+        for q in list(self.open):
+            self.close_all(q)
+
+
+
+def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
+          protocols: Sequence[str] = ("telegate",),
+          moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> DistributedProgram:
+    """Lower a circuit onto a cluster for a given qubit assignment.
+
+    Args:
+        circuit: The logical circuit (gates of at most two qubits).
+        cluster: The cluster.
+        assignment: Initial QPU name of each logical qubit (``Partition.assignment``).
+        protocols: ``("telegate",)`` (default: linked copies only) or with
+            ``"teledata"``: the planner may also teleport a qubit's state to another
+            QPU (one pair per hop) when its next gates are mostly with that QPU.
+            ``("teledata",)`` alone makes every non-local gate local by moves.
+        moves: Forced teleports, ``{op index: [(qubit, target QPU), ...]}``: run
+            before that operation of the canonical circuit (a qubit already on the
+            target stays). Mainly for tests; works with any ``protocols``.
+
+    Returns:
+        The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
+
+    Raises:
+        NoRouteError: If two QPUs that must share a pair are not connected.
+        CommunicationQubitError: If a QPU lacks the communication qubits a remote gate needs.
+        InsufficientQubitsError: If a (forced) teleport finds no free data slot.
+        OptionsError: On an unknown protocol.
+    """
+    if len(assignment) != circuit.num_qubits:
+        raise ValueError(f"assignment has {len(assignment)} entries for {circuit.num_qubits} qubits")
+    canonical = canonicalize(circuit)
+    planner = Planner(canonical, cluster, assignment, protocols, moves)
+    planner.plan()
+    packets = tuple(
+        Packet(
+            index=k,
+            control=info["control"],
+            source=info["source"],
+            target=info["target"],
+            route=info["route"],
+            gates=tuple(info["gates"]),
+            bell_pairs=tuple(info["pairs"]),
+        )
+        for k, info in enumerate(planner.packet_info)
+    )
+    return DistributedProgram(
+        circuit=canonical,
+        cluster=cluster,
+        assignment=tuple(assignment),
+        data_slots=data_slots(cluster, assignment),
+        steps=tuple(planner.steps),
+        packets=packets,
+        bell_pairs=tuple(planner.pairs),
+        teleports=tuple(
+            Teleport(index=k, qubit=t["qubit"], source=t["source"], target=t["target"], route=t["route"],
+                     slot=t["slot"], bell_pairs=tuple(t["pairs"]))
+            for k, t in enumerate(planner.teleport_info)
+        ),
+    )
+
+
+def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
+                     protocols: Sequence[str] = ("telegate",)) -> tuple[int, int]:
+    """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> from welinq_core.cluster import Cluster
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
+        >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1), ("qpu0", "qpu1"))
+        (1, 1)
+    """
+    planner = Planner(canonicalize(circuit), cluster, assignment, protocols)
+    planner.plan()
+    return len(planner.pairs), sum(len(p["gates"]) for p in planner.packet_info)
