@@ -272,8 +272,9 @@ def test_default_exact_rendering_of_a_non_clifford_packet_is_static():
 
 def test_exact_rendering_falls_back_to_measured_when_purifying_needs_too_many_qubits(monkeypatch):
     import welinq_core.noise as noise
+    import welinq_core.noise.effective
 
-    monkeypatch.setattr(noise, "PURIFY_MAX_EXTRA_QUBITS", -1)
+    monkeypatch.setattr(noise.effective, "PURIFY_MAX_EXTRA_QUBITS", -1)
     prog = _packet_case("cp", (0.7,))
     states = [BellPair.werner(0.9).probabilities]
     ef = add_noise(prog, mode="effective", pair_states=states)

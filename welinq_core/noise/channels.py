@@ -1,0 +1,118 @@
+"""Noise channels as Pauli terms: depolarizing, T1/T2 idling, Bell-pair states.
+
+Every noise source of the stage is a Pauli channel, written as ``(label, probability)``
+terms over some qubits (``"IX"`` = X on the second qubit); :func:`pauli_channel_op`
+turns terms into the IR's ``pauli_channel`` operation.
+
+Examples:
+    >>> pauli_channel_op((0,), (("I", 0.9), ("X", 0.1))).pauli_terms
+    (('I', 0.9), ('X', 0.1))
+    >>> pauli_channel_op((0,), (("I", 1.0),)) is None
+    True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+from welinq_core.circuit import Condition, Operation
+from welinq_core.cluster import QPU
+from welinq_core.errors import OptionsError
+from welinq_core.lowering import DistributedProgram
+from welinq_core.noise.pauli import PAULIS
+from welinq_core.physics import BellPair, age
+
+__all__ = [
+    "depolarizing_terms",
+    "idle_pauli_probabilities",
+    "default_pair_states",
+    "check_pair_states",
+    "pauli_channel_op",
+]
+
+
+def depolarizing_terms(p: float, num_qubits: int) -> tuple[tuple[str, float], ...]:
+    """Terms of the n-qubit depolarizing channel: identity 1-p, each other Pauli p/(4^n-1).
+
+    Examples:
+        >>> depolarizing_terms(0.03, 1)
+        (('I', 0.97), ('X', 0.01), ('Y', 0.01), ('Z', 0.01))
+    """
+    labels = ["".join(t) for t in itertools.product(PAULIS, repeat=num_qubits)]
+    q = p / (len(labels) - 1)
+    return tuple((lab, 1.0 - p if k == 0 else q) for k, lab in enumerate(labels))
+
+
+def idle_pauli_probabilities(qpu: QPU, duration_s: float) -> tuple[float, float, float, float]:
+    """Pauli-twirled T1/T2 idling of a data qubit (Ghosh, Fowler, Geller PRA 86, 062318 (2012)).
+
+    ``pX = pY = (1 - e^{-t/T1})/4``, ``pZ = (1 - e^{-t/T2})/2 - (1 - e^{-t/T1})/4``.
+    Without ``t2_s`` the pure-relaxation limit ``T2 = 2 T1`` is used; without
+    ``t1_s`` only dephasing acts.
+
+    Examples:
+        >>> q = QPU(name="a", num_data_qubits=1, t1_s=1.0, t2_s=1.0)
+        >>> [round(x, 6) for x in idle_pauli_probabilities(q, 0.1)]
+        [0.928628, 0.023791, 0.023791, 0.023791]
+    """
+    if duration_s <= 0 or (qpu.t1_s is None and qpu.t2_s is None):
+        return (1.0, 0.0, 0.0, 0.0)
+    a = -math.expm1(-duration_s / qpu.t1_s) if qpu.t1_s is not None else 0.0
+    t2 = qpu.t2_s if qpu.t2_s is not None else 2 * qpu.t1_s  # type: ignore[operator]
+    b = -math.expm1(-duration_s / t2)
+    px = a / 4
+    pz = max(b / 2 - a / 4, 0.0)
+    return (1.0 - 2 * px - pz, px, px, pz)
+
+
+def default_pair_states(program: DistributedProgram) -> tuple[tuple[float, float, float, float], ...]:
+    """Bell-diagonal probabilities of every ledger pair when nothing better is known.
+
+    A pair starts in its link's state (``Link.pauli_probabilities``) and, when the
+    link has a memory, both halves age in it for the herald latency (one fibre
+    latency, midpoint heralding, docs/physics.md 2.2-2.4).
+    """
+    out = []
+    for use in program.bell_pairs:
+        link = program.cluster.link(*use.link)
+        probs = tuple(float(x) for x in link.pauli_probabilities)
+        if link.memory is not None and link.latency_s > 0:
+            aged = age(BellPair.from_probabilities(probs), link.latency_s, link.latency_s, link.memory, link.memory)
+            probs = tuple(float(x) for x in aged.probabilities)
+        out.append(probs)  # type: ignore[arg-type]
+    return tuple(out)  # type: ignore[return-value]
+
+
+def check_pair_states(states: Sequence[Sequence[float]], n: int) -> tuple[tuple[float, float, float, float], ...]:
+    if len(states) != n:
+        raise OptionsError(
+            f"pair_states has {len(states)} entries but the program consumes {n} Bell pairs; "
+            "give one (p_I, p_X, p_Y, p_Z) per ledger pair, in ledger order"
+        )
+    out = []
+    for k, s in enumerate(states):
+        p = tuple(float(x) for x in s)
+        if len(p) != 4 or min(p) < -1e-12 or abs(sum(p) - 1) > 1e-9:
+            raise OptionsError(
+                f"pair_states[{k}]={p!r} must be 4 non-negative probabilities (p_I, p_X, p_Y, p_Z) "
+                "summing to 1"
+            )
+        out.append(tuple(max(x, 0.0) for x in p))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def pauli_channel_op(qubits: Sequence[int], terms: Sequence[tuple[str, float]], condition: Condition | None = None) -> Operation | None:
+    """A pauli_channel op with merged labels, or None when it is the identity."""
+    merged: dict[str, float] = {}
+    for lab, p in terms:
+        if p > 0:
+            merged[lab] = merged.get(lab, 0.0) + p
+    if all(set(lab) <= {"I"} for lab in merged):
+        return None
+    total = sum(merged.values())
+    items = sorted(merged.items(), key=lambda kv: (kv[0] != "I" * len(qubits), kv[0]))
+    items = [(lab, p / total) for lab, p in items]
+    return Operation(name="pauli_channel", qubits=tuple(qubits), pauli_terms=tuple(items), condition=condition)
+

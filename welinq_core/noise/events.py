@@ -1,0 +1,162 @@
+"""Noise events: the independent random draws of one shot, placed on the data-qubit circuit.
+
+The effective rendering sees the explicit protocol as a list of *events*: each is
+one independent random draw (a pair's Bell-diagonal error, a gate's depolarizing
+error, a readout flip, an idle error) at a position of the *base* circuit (the
+user's operations in step order). An outcome carries the data-qubit Paulis it
+applies and the packets whose linked copy it flips; :func:`effective_events` lists
+them for a program, and :mod:`welinq_core.noise.effective` renders them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from welinq_core.circuit import Condition, Operation
+from welinq_core.noise.pauli import PAULI_BITS, PAULIS
+from welinq_core.noise.sources import NoiseSources
+
+__all__ = ["NoiseEvent", "EffectiveEvents", "effective_events"]
+
+
+@dataclasses.dataclass
+class NoiseEvent:
+    """One independent random draw, at ``pos`` (before base op ``pos``).
+
+    ``outcomes``: (probability, data Paulis at pos, packets whose copy it flips
+    explicitly). X-parts of the data Paulis additionally flip every packet of that
+    qubit open at ``pos`` (``open_at``).
+    """
+
+    pos: int
+    outcomes: list[tuple[float, dict[int, str], frozenset[int]]]
+    open_at: dict[int, tuple[int, ...]]
+    kind: str
+    condition: Condition | None = None
+
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EffectiveEvents:
+    """The base circuit and its noise events.
+
+    Attributes:
+        base: The user's operations (local and remote gates) in step order.
+        gate_pos: For each packet, the base positions of its remote gates.
+        events: Every noise event, in program order.
+    """
+
+    base: list[Operation]
+    gate_pos: dict[int, list[int]]
+    events: list[NoiseEvent]
+
+
+def effective_events(src: NoiseSources) -> EffectiveEvents:
+    """Every noise event of ``src.p`` for the effective rendering, in program order."""
+    prog = src.p
+    base: list[Operation] = []
+    step_pos: list[int] = []
+    for step in prog.steps:
+        step_pos.append(len(base))
+        if step.kind in ("local", "remote"):
+            base.append(prog.circuit.operations[step.op])  # type: ignore[index]
+    gate_pos: dict[int, list[int]] = {pk.index: [] for pk in prog.packets}
+    for step, pos in zip(prog.steps, step_pos):
+        if step.kind == "remote":
+            gate_pos[step.packet].append(pos)  # type: ignore[index]
+    events: list[NoiseEvent] = []
+    open_of: dict[int, list[int]] = {}
+
+    def snapshot() -> dict[int, tuple[int, ...]]:
+        return {q: tuple(v) for q, v in open_of.items() if v}
+
+    def add(pos: int, qs: Sequence[int], terms: Sequence[tuple[str, float]] | None, kind: str,
+            cond: Condition | None = None) -> None:
+        if terms is None:
+            return
+        outcomes = []
+        for lab, p in terms:
+            if p <= 0:
+                continue
+            outcomes.append((p, {q: ch for q, ch in zip(qs, lab) if ch != "I"}, frozenset()))
+        events.append(NoiseEvent(pos=pos, outcomes=outcomes, open_at=snapshot(), kind=kind, condition=cond))
+
+    idles = src.step_idles()
+
+    def idle_before(s: int, pos: int) -> None:
+        for q, t in idles.get(s, ()):
+            add(pos, (q,), src.idle_terms(src.qpu_of(q), t), "idle")
+
+    for s, (step, pos) in enumerate(zip(prog.steps, step_pos)):
+        if step.kind == "local":
+            op = prog.circuit.operations[step.op]  # type: ignore[index]
+            idle_before(s, pos)
+            if op.name == "measure":
+                for q in op.qubits:
+                    add(pos, (q,), src.readout_terms(src.qpu_of(q)), "readout", op.condition)
+            elif op.is_gate and op.name != "pauli_channel":
+                add(pos + 1, op.qubits, src.gate_terms(src.qpu_of(op.qubits[0]), len(op.qubits)), "gate",
+                    op.condition)
+        elif step.kind == "open":
+            pk = prog.packets[step.packet]  # type: ignore[index]
+            source = src.cluster.qpu(pk.source)
+            c = pk.control
+            idle_before(s, pos)
+            open_of.setdefault(c, []).append(pk.index)
+            me = frozenset({pk.index})
+            # The pair (after swapping): X -> flip, Z -> Z_c, Y -> both.
+            pI, pX, pY, pZ = src.effective_pair(pk.index)
+            events.append(NoiseEvent(pos=pos, kind="pair", open_at=snapshot(), outcomes=[
+                (pI, {}, frozenset()), (pX, {}, me), (pY, {c: "Z"}, me), (pZ, {c: "Z"}, frozenset())]))
+            g2 = src.gate_terms(source, 2)
+            if g2 is not None:  # cat-entangler cx(c, a): X-part on a flips the copy
+                outs = []
+                for lab, p in g2:
+                    pc, pa = lab
+                    d = {c: pc} if pc != "I" else {}
+                    outs.append((p, d, me if PAULI_BITS[pa][0] else frozenset()))
+                events.append(NoiseEvent(pos=pos, kind="protocol", open_at=snapshot(), outcomes=outs))
+            ro = src.readout_terms(source)
+            if ro is not None:
+                events.append(NoiseEvent(pos=pos, kind="protocol", open_at=snapshot(), outcomes=[
+                    (ro[0][1], {}, frozenset()), (ro[1][1], {}, me)]))
+        elif step.kind == "remote":
+            pk = prog.packets[step.packet]  # type: ignore[index]
+            op = prog.circuit.operations[step.op]  # type: ignore[index]
+            idle_before(s, pos)
+            g2 = src.gate_terms(src.cluster.qpu(pk.target), 2)
+            if g2 is not None:  # on (copy, t): copy Z -> Z_c, copy X -> flip later gates
+                cpos = op.qubits.index(pk.control)
+                t = op.qubits[1 - cpos]
+                outs = []
+                for lab, p in g2:
+                    pb, pt = lab[cpos], lab[1 - cpos]
+                    d = {}
+                    if PAULI_BITS[pb][1]:
+                        d[pk.control] = "Z"
+                    if pt != "I":
+                        d[t] = pt
+                    outs.append((p, d, frozenset({pk.index}) if PAULI_BITS[pb][0] else frozenset()))
+                events.append(NoiseEvent(pos=pos + 1, kind="gate", open_at=snapshot(), outcomes=outs,
+                                     condition=op.condition))
+        elif step.kind == "close":
+            pk = prog.packets[step.packet]  # type: ignore[index]
+            c = pk.control
+            open_of[c].remove(pk.index)
+            target = src.cluster.qpu(pk.target)
+            pz = 0.0
+            if src.local:
+                p1 = target.single_qubit_gate_error
+                r = target.readout_error
+                a = 2 * p1 / 3
+                pz = a * (1 - r) + r * (1 - a)
+            add(pos, (c,), ((("I", 1 - pz), ("Z", pz)) if pz > 0 else None), "protocol")
+            idle_before(s, pos)
+        elif step.kind == "teleport":  # identity on the data qubits + the pair's Pauli channel on q
+            tp = prog.teleports[step.teleport]  # type: ignore[index]
+            idle_before(s, pos)
+            add(pos, (tp.qubit,), tuple(zip(PAULIS, src.teleport_channel(tp))), "pair")
+            src.where[tp.qubit] = tp.target
+
+    return EffectiveEvents(base=base, gate_pos=gate_pos, events=events)

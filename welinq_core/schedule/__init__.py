@@ -1,0 +1,233 @@
+r"""Timed schedule of one shot: local gates, Bell-pair generation, swapping, feed-forward.
+
+:func:`schedule` is a seeded discrete-event simulation of a
+:class:`~welinq_core.lowering.DistributedProgram` on its cluster:
+
+* every operation runs as soon as its qubits (and the classical bits it reads or
+  writes) are free, for the QPU's ``single_qubit_gate_duration_s``,
+  ``two_qubit_gate_duration_s`` or ``measurement_duration_s`` (also used for
+  ``reset``); barriers synchronise their qubits;
+* a packet's Bell pairs (one per hop of its route) are requested when its control
+  qubit is free for the cat-entangler. Each link is a :class:`PairSource`: on demand
+  it generates pairs one after the other with exponential times of mean
+  1/``bell_pair_rate_hz`` (instantly when the rate is None); with an entanglement
+  bank it generates ahead into ``capacity`` buffer slots, serves the freshest stored
+  pair first and discards pairs older than the memory cutoff;
+* when every hop holds a live pair the protocol commits: the cat-entangler at the
+  source (CNOT + measurement) and the Bell measurements at the swapping QPUs run in
+  parallel, their outcomes travel to the target (``link.latency_s`` per hop), and
+  the X correction there makes the linked copy usable. A held pair that reaches the
+  cutoff before the commit is discarded and requested again;
+* every pair ages in the link's memory on both ends (:func:`~welinq_core.physics.age`)
+  from its generation until its qubit is measured (source end, swapping QPUs) or the
+  copy is usable (target end): storage, waiting for the other hops and classical
+  transit all decohere it (SeQUeNCe #377 and PR #359 are the counter-examples);
+* the cat-disentangler measures the copy and sends the outcome back to the source,
+  whose Z correction ends the packet.
+
+Three runs make the bottleneck verdict: the seeded one, one with instantaneous pairs
+(the difference is the time lost waiting for pairs), and one with instantaneous pairs
+and zero latency (the local critical path). The largest share names the bottleneck.
+
+A TeleData teleport requests its pairs like a packet open (when the qubit is free),
+commits when every hop holds one, and the qubit is usable on the target QPU after
+the Bell measurement, the classical message and the corrections.
+
+Simplifications: pairs are requested only at the packet open (no prefetching);
+communication qubits and buffer slots are not shared between links; local gates on
+different qubits of a QPU run in parallel.
+
+The package: :mod:`~welinq_core.schedule.records` (what is recorded),
+:mod:`~welinq_core.schedule.simulation` (the event loop, one handler per protocol step),
+:mod:`~welinq_core.schedule.text` (numbers and the verdict for humans).
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> from welinq_core.cluster import Cluster, Link, QPU
+    >>> from welinq_core.lowering import lower
+    >>> qpu = QPU(name="q", num_data_qubits=2, two_qubit_gate_duration_s=1e-4,
+    ...           single_qubit_gate_duration_s=1e-5, measurement_duration_s=1e-4)
+    >>> cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=qpu,
+    ...                               link=Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=100.0))
+    >>> c = Circuit(num_qubits=2, operations=[Operation(name="cx", qubits=(0, 1))])
+    >>> s = schedule(lower(c, cluster, ("qpu0", "qpu1")), seed=1, bank=False)
+    >>> s.bottleneck, len(s.pairs), s.pairs[0].fidelity
+    ('network', 1, 0.97)
+    >>> s.makespan_s > s.local_makespan_s
+    True
+"""
+
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from welinq_core.cluster import Cluster
+from welinq_core.errors import OptionsError
+from welinq_core.lowering import DistributedProgram
+from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
+from welinq_core.schedule.records import (
+    BOTTLENECKS,
+    IdleInterval,
+    LinkUsage,
+    OpTiming,
+    PacketTiming,
+    PairRecord,
+    Schedule,
+)
+from welinq_core.schedule.simulation import ShotRun, idle_intervals, simulate_shot
+from welinq_core.schedule.text import verdict
+
+__all__ = [
+    "BOTTLENECKS",
+    "IdleInterval",
+    "LinkUsage",
+    "OpTiming",
+    "PacketTiming",
+    "PairRecord",
+    "PairSource",
+    "Schedule",
+    "effective_cutoff_s",
+    "schedule",
+]
+
+
+def schedule(
+    program: DistributedProgram,
+    *,
+    seed: int | np.random.Generator | None = None,
+    bank: bool = True,
+    bank_capacity: int | None = None,
+    warmup_s: float = 0.0,
+) -> Schedule:
+    """Schedule one shot of a lowered program on its cluster.
+
+    Args:
+        program: The lowered program (its ``cluster`` supplies durations, links and
+            memories).
+        seed: Seed or Generator of the pair-generation times; the same seed, inputs
+            and welinq version give the same schedule.
+        bank: Whether links with a finite rate generate ahead into an entanglement
+            bank (True) or only on request (False). Defaults to True.
+        bank_capacity: Slots per link. Defaults to None: the link memory's
+            ``capacity``, else the smaller ``num_comm_qubits`` of its two QPUs.
+        warmup_s: How long the banks have been generating before the shot starts,
+            in seconds. Defaults to 0.0 (banks start empty).
+
+    Returns:
+        The :class:`Schedule`.
+
+    Raises:
+        OptionsError: On a negative warm-up or a bank capacity below 1.
+        InfeasibleError: If pairs keep expiring at the cutoff before every hop of a
+            route holds one.
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> from welinq_core.cluster import Cluster
+        >>> from welinq_core.lowering import lower
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
+        >>> s = schedule(lower(c, Cluster.preset("ideal"), ("qpu0", "qpu1")), seed=0)
+        >>> s.makespan_s, s.bottleneck, s.pair_states()
+        (0.0, 'none', ((1.0, 0.0, 0.0, 0.0),))
+    """
+    if not isinstance(program, DistributedProgram):
+        raise OptionsError(f"schedule needs a DistributedProgram (from lower()), got {type(program).__name__}")
+    if not (isinstance(warmup_s, (int, float)) and math.isfinite(warmup_s) and warmup_s >= 0):
+        raise OptionsError(f"warmup_s={warmup_s!r} must be a finite time >= 0 seconds")
+    if bank_capacity is not None and (not isinstance(bank_capacity, int) or isinstance(bank_capacity, bool)
+                                      or bank_capacity < 1):
+        raise OptionsError(f"bank_capacity={bank_capacity!r} must be an integer >= 1, or None (memory capacity)")
+    capacities = bank_capacities(program.cluster, bank=bank, bank_capacity=bank_capacity)
+    rng = np.random.default_rng(seed)
+    run = simulate_shot(program, rng=rng, capacities=capacities, warmup_s=float(warmup_s),
+                        instant_pairs=False, zero_latency=False)
+    with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
+                                 instant_pairs=True, zero_latency=False)
+    local = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
+                          instant_pairs=True, zero_latency=True)
+    return assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
+                             seed=seed if isinstance(seed, int) else None)
+
+
+def bank_capacities(cluster: Cluster, *, bank: bool, bank_capacity: int | None) -> dict[tuple[str, str], int]:
+    """Buffer slots per link: 0 on demand; else the given capacity, the memory's, or the
+    smaller number of communication qubits of the link's two QPUs."""
+    qpus = {q.name: q for q in cluster.qpus}
+    capacities: dict[tuple[str, str], int] = {}
+    for (a, b), link in cluster.links:
+        if not bank:
+            capacities[(a, b)] = 0
+        elif bank_capacity is not None:
+            capacities[(a, b)] = bank_capacity
+        elif link.memory is not None and link.memory.capacity is not None:
+            capacities[(a, b)] = link.memory.capacity
+        else:
+            capacities[(a, b)] = max(1, min(qpus[a].num_comm_qubits, qpus[b].num_comm_qubits))
+    return capacities
+
+
+def link_usage(program: DistributedProgram, run: ShotRun, local_makespan: float) -> list[LinkUsage]:
+    """What every link of the cluster did during the shot ``run``."""
+    makespan = run.makespan
+    for src in run.sources.values():
+        src.advance(max(makespan, src.now))
+    consumed: dict[tuple[str, str], int] = defaultdict(int)
+    for rec in run.pairs:
+        consumed[rec.link] += 1  # type: ignore[union-attr]
+    usage = []
+    for key, link in program.cluster.links:
+        src = run.sources[key]
+        busy = src.busy_s(0.0, makespan)
+        usage.append(LinkUsage(
+            link=key,
+            rate_hz=link.bell_pair_rate_hz,
+            capacity=src.capacity,
+            generated=src.num_generated,
+            consumed=consumed[key],
+            discarded=src.num_discarded,
+            lost=src.num_lost,
+            busy_s=busy,
+            utilisation=busy / makespan if makespan > 0 and link.bell_pair_rate_hz is not None else None,
+            demand_rate_hz=consumed[key] / local_makespan if local_makespan > 0 else None,
+        ))
+    return usage
+
+
+def stall_per_qpu(program: DistributedProgram, run: ShotRun) -> dict[str, float]:
+    """Seconds spent waiting for pairs by the packets with each QPU as source or target."""
+    stall: dict[str, float] = {name: 0.0 for name in program.cluster.qpu_names}
+    for pk, timing in zip(program.packets, run.packets):
+        for name in {pk.source, pk.target}:
+            stall[name] += timing.stall_s  # type: ignore[union-attr]
+    return stall
+
+
+def assemble_schedule(program: DistributedProgram, run: ShotRun, latency_makespan: float, local_makespan: float,
+                      *, bank: bool, seed: int | None) -> Schedule:
+    """The :class:`Schedule` of the shot ``run``, with the reference makespans for the verdict."""
+    cluster = program.cluster
+    usage = link_usage(program, run, local_makespan)
+    bottleneck, text = verdict(run.makespan, latency_makespan, local_makespan, usage)
+    if all(link.bell_pair_rate_hz is None for _, link in cluster.links):
+        policy = "instantaneous"
+    else:
+        policy = "bank" if bank else "on-demand"
+    return Schedule(
+        makespan_s=run.makespan,
+        local_makespan_s=local_makespan,
+        latency_makespan_s=latency_makespan,
+        policy=policy,
+        operations=tuple(run.ops),
+        pairs=tuple(run.pairs),  # type: ignore[arg-type]
+        packets=tuple(run.packets),  # type: ignore[arg-type]
+        links=tuple(usage),
+        idle=tuple(idle_intervals(program, run.busy)),
+        stall_s_per_qpu=tuple(stall_per_qpu(program, run).items()),
+        bottleneck=bottleneck,
+        verdict=text,
+        seed=seed,
+    )
