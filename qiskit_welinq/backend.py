@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import numbers
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
+from welinq_core.seeding import check_seed, spawn_seeds
 from tqdm import tqdm
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
@@ -161,7 +163,7 @@ class ClusterBackend(BackendV2):
         if unknown:
             raise OptionsError(f"unknown run option(s) {unknown}; valid options are {sorted(known)}")
         shots = options.get("shots")
-        if shots is not None and (not isinstance(shots, int) or isinstance(shots, bool) or shots < 1):
+        if shots is not None and (not isinstance(shots, numbers.Integral) or isinstance(shots, bool) or shots < 1):
             raise OptionsError(f"shots={shots!r} must be a positive integer")
         if "effective_rendering" in options and options["effective_rendering"] not in EFFECTIVE_RENDERINGS:
             raise OptionsError(
@@ -195,10 +197,13 @@ class ClusterBackend(BackendV2):
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         results = []
         show = opts["progress"] if opts["progress"] is not None else len(circuits) > 4
+        # One independent seed per circuit, spawned from the user's (never seed + index).
+        seeds = (spawn_seeds(check_seed(opts["seed_simulator"], name="seed_simulator"), len(circuits))
+                 if opts["seed_simulator"] is not None else [None] * len(circuits))
         for index, qc in enumerate(tqdm(circuits, desc=f"{self.name}", unit="circuit", disable=not show)):
             if not isinstance(qc, QuantumCircuit):
                 raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
-            results.append(self._run_one(qc, opts, index))
+            results.append(self._run_one(qc, opts, seeds[index]))
         result = Result(
             backend_name=self.name,
             backend_version=self.backend_version,
@@ -238,7 +243,7 @@ class ClusterBackend(BackendV2):
             cache.popitem(last=False)
         return compiled
 
-    def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], index: int) -> ExperimentResult:
+    def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], seed: int | None) -> ExperimentResult:
         original = qc
         if self._needs_transpile(qc):
             try:
@@ -251,18 +256,17 @@ class ClusterBackend(BackendV2):
                     "(e.g. build them from standard gates) or decompose them first"
                 ) from err
         ir = circuit_from_qiskit(qc)
-        seed = opts["seed_simulator"]
-        if seed is not None:
-            seed = int(seed) + index
         compiled = self._compile(ir, opts)
         engine = run_on_aer(compiled, shots=opts["shots"], seed=seed, method=opts["method"])
-        counts: dict[str, int] = {}
-        for v in engine.memory:
-            key = hex(v)
-            counts[key] = counts.get(key, 0) + 1
-        data: dict[str, Any] = {"counts": counts}
-        if opts["memory"] and original.num_clbits:
-            data["memory"] = [hex(v) for v in engine.memory]
+        data: dict[str, Any] = {}
+        if engine.memory is not None and any(op.name == "measure" for op in ir.operations):
+            counts: dict[str, int] = {}  # as on AerSimulator: no counts when nothing is measured
+            for v in engine.memory:
+                key = hex(v)
+                counts[key] = counts.get(key, 0) + 1
+            data["counts"] = counts
+            if opts["memory"] and original.num_clbits:
+                data["memory"] = [hex(v) for v in engine.memory]
         creg_sizes = [[r.name, r.size] for r in original.cregs]
         if not creg_sizes and original.num_clbits:
             creg_sizes = [["c", original.num_clbits]]

@@ -27,6 +27,8 @@ exhausting the machine.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import numbers
 import os
 from typing import Any
 
@@ -34,7 +36,7 @@ from qiskit_aer import AerSimulator
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
-from welinq_core.errors import OptionsError, SimulationTooLargeError
+from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
 from welinq_core.pipeline import CompiledProgram
 from qiskit_welinq.convert import circuit_to_qiskit
 
@@ -72,14 +74,15 @@ class EngineResult:
     """Per-shot samples over the user's classical bits.
 
     Attributes:
-        memory: One integer per shot (user clbit ``i`` is bit ``i``).
+        memory: One integer per shot (user clbit ``i`` is bit ``i``), or None when
+            the circuit measures nothing.
         method: The Aer simulation method used.
         metadata: Aer's experiment metadata.
         reason: Why this method was used.
         estimated_bytes: Memory estimate of the method for this circuit.
     """
 
-    memory: list[int]
+    memory: list[int] | None
     method: str
     metadata: dict[str, Any]
     reason: str = ""
@@ -211,6 +214,67 @@ def available_memory_bytes() -> int:
     return 8 << 30
 
 
+def method_basis(method: str) -> frozenset[str]:
+    """Instruction names Aer's ``method`` executes natively (control flow included).
+
+    Examples:
+        >>> "crx" in method_basis("density_matrix"), "crx" in method_basis("statevector")
+        (False, True)
+    """
+    return _method_basis(method)
+
+
+@functools.lru_cache(maxsize=8)
+def _method_basis(method: str) -> frozenset[str]:
+    return frozenset(AerSimulator(method=method).configuration().basis_gates) | {"if_else", "barrier", "measure", "reset"}
+
+
+def fit_to_method(qc: Any, method: str) -> Any:
+    """``qc`` with every instruction ``method`` lacks replaced by its exact definition.
+
+    Aer's density-matrix and matrix-product-state methods lack ``crx``/``cry``/``crz``/
+    ``csx``...; Qiskit's standard definitions of these gates are exact (global phase
+    included, which matters under a control), applied recursively, inside
+    ``if_else`` blocks too. Circuits that need nothing are returned unchanged.
+    """
+    basis = method_basis(method)
+    if all(inst.operation.name in basis and not getattr(inst.operation, "blocks", ()) for inst in qc.data):
+        return qc
+    return _decompose_into(qc, basis)
+
+
+def _decompose_into(qc: Any, basis: frozenset[str]) -> Any:
+    out = qc.copy_empty_like()
+    for inst in qc.data:
+        op = inst.operation
+        if getattr(op, "blocks", ()):
+            op = op.replace_blocks([_decompose_into(b, basis) for b in op.blocks])
+            out.append(op, inst.qubits, inst.clbits)
+        elif op.name in basis or op.definition is None:
+            out.append(op, inst.qubits, inst.clbits)
+        else:
+            sub = _decompose_into(op.definition, basis)
+            out.compose(sub, qubits=list(inst.qubits), clbits=list(inst.clbits), inplace=True)
+    return out
+
+
+def _check_shots(shots: Any) -> int:
+    if isinstance(shots, bool) or not isinstance(shots, numbers.Integral) or int(shots) < 1:
+        raise OptionsError(f"shots={shots!r} must be a positive integer (e.g. shots=1000)")
+    return int(shots)
+
+
+def _check_representable(circuit: Circuit, method: str) -> None:
+    """A forced method that cannot represent ``circuit`` fails here, before any simulation."""
+    if method == "stabilizer" and not _is_clifford(circuit):
+        bad = sorted({op.name for op in circuit.operations
+                      if op.is_gate and op.name != "pauli_channel" and not gates.spec(op.name).is_clifford})
+        raise OptionsError(
+            f"method='stabilizer' cannot simulate the non-Clifford gate(s) {bad} of this circuit; "
+            "use method='automatic' (or 'statevector')"
+        )
+
+
 def run_on_aer(
     compiled: CompiledProgram, *, shots: int, seed: int | None, method: str = "automatic"
 ) -> EngineResult:
@@ -218,20 +282,28 @@ def run_on_aer(
 
     Args:
         compiled: The compiled program.
-        shots: Number of shots.
+        shots: Number of shots (a positive Python or NumPy integer).
         seed: Aer's ``seed_simulator`` (None: Aer draws one).
         method: One of :data:`METHODS`; ``"automatic"`` uses :func:`choose_method`.
 
+    Returns:
+        An :class:`EngineResult`; its ``memory`` is None when the circuit measures nothing
+        (as on ``AerSimulator``, such a run has no counts).
+
     Raises:
-        OptionsError: On an unknown method.
+        OptionsError: On an unknown method, a method that cannot represent the circuit,
+            or a bad shot count.
         SimulationTooLargeError: If the method would need more memory than available.
+        SimulationError: If Aer fails (the message carries Aer's).
     """
     if method not in METHODS:
         raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
+    shots = _check_shots(shots)
     circuit = defer_measurements(compiled.circuit, compiled.num_user_clbits)
     if method == "automatic":
         method, reason = choose_method(circuit, shots)
     else:
+        _check_representable(circuit, method)
         reason = "forced by the method option"
     n = circuit.num_qubits
     need = estimate_memory_bytes(method, n)
@@ -247,9 +319,9 @@ def run_on_aer(
             required_bytes=need,
             available_bytes=budget,
         )
-    if circuit.num_clbits == 0:
-        return EngineResult(memory=[0] * shots, method="none", metadata={}, reason="no classical bits")
-    qc = circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits)
+    if not any(op.name == "measure" for op in circuit.operations):
+        return EngineResult(memory=None, method="none", metadata={}, reason="the circuit measures nothing")
+    qc = fit_to_method(circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits), method)
     dynamic = circuit.has_mid_circuit_measurement() or any(op.name == "pauli_channel" for op in circuit.operations)
     options: dict[str, Any] = {"method": method}
     if method in ("statevector", "density_matrix") and dynamic:
@@ -258,9 +330,16 @@ def run_on_aer(
         options["max_parallel_threads"] = int(os.environ["WELINQ_AER_THREADS"])
     sim = AerSimulator(**options)
     result = sim.run(qc, shots=shots, seed_simulator=seed, memory=True).result()
-    exp = result.results[0]
+    exp = result.results[0] if result.results else None
+    if not result.success or exp is None or not exp.success:
+        status = (getattr(exp, "status", None) if exp is not None else None) or getattr(result, "status", "")
+        raise SimulationError(
+            f"Aer's {method!r} method failed on the {compiled.mode} circuit ({n} qubits): {status}; "
+            "try another method= option, or report this circuit"
+        )
     mask = (1 << compiled.num_user_clbits) - 1
-    memory = [int(h, 16) & mask for h in exp.data.memory]
+    raw = getattr(exp.data, "memory", None)
+    memory = [0] * shots if raw is None else [int(h, 16) & mask for h in raw]
     meta = dict(exp.metadata) if exp.metadata else {}
     return EngineResult(
         memory=memory, method=str(meta.get("method", method)), metadata=meta, reason=reason, estimated_bytes=need

@@ -25,6 +25,7 @@ __all__ = [
     "CommunicationQubitError",
     "OptionsError",
     "SimulationTooLargeError",
+    "SimulationError",
 ]
 
 
@@ -104,3 +105,7 @@ class SimulationTooLargeError(InfeasibleError, MemoryError):
         super().__init__(message)
         self.required_bytes = required_bytes
         self.available_bytes = available_bytes
+
+
+class SimulationError(WelinqError, RuntimeError):
+    """The simulator failed on a circuit welinq handed it (the message carries the simulator's)."""
