@@ -7,6 +7,7 @@ Subcommands (one module each in this package; each module has ``register(subpars
 * ``welinq run CIRCUIT.qasm --cluster FILE_OR_PRESET --shots N``
 * ``welinq presets``
 * ``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C [--topology T] --json``
+* ``welinq qec --distances 3,5,7 --bulk 0.001 --interface 0.03:0.3:8 --csv FILE --plot FILE``
 
 OpenQASM 2 and 3 are both accepted (detected from the header).
 """
@@ -17,14 +18,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from qiskit_welinq.cli import demo, partition, presets, run
+from qiskit_welinq.cli import demo, partition, presets, qec, run
 from qiskit_welinq.cli._common import load_cluster, load_qasm
 from welinq_core.errors import WelinqError
 
 __all__ = ["main", "build_parser", "load_qasm", "load_cluster"]
 
 #: The subcommand modules, in the order ``welinq --help`` lists them.
-SUBCOMMANDS = (demo, run, presets, partition)
+SUBCOMMANDS = (demo, run, presets, partition, qec)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,117 @@
+"""The stim engine: IR -> stim translation against the exact reference simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import chisquare
+
+from welinq_core.circuit import Circuit, Condition, Operation
+from welinq_core.errors import UnsupportedGateError
+from welinq_core.qec.stim_sampler import STIM_GATES, sample_memory, stim_incompatibility, to_stim
+from welinq_core.reference import simulate
+
+_ONE = ["id", "x", "y", "z", "h", "s", "sdg", "sx", "sxdg"]
+_TWO = ["cx", "cy", "cz", "swap"]
+
+
+def _random_clifford_ir(rng: np.random.Generator, n: int, depth: int) -> Circuit:
+    """Random Clifford gates, Pauli channels on 1-3 qubits, mid-circuit measurements and fed-forward Paulis."""
+    ops: list[Operation] = []
+    measured: list[int] = []
+    for _ in range(depth):
+        kind = rng.integers(6)
+        if kind == 0:
+            ops.append(Operation(name=str(rng.choice(_ONE)), qubits=(int(rng.integers(n)),)))
+        elif kind == 1:
+            a, b = rng.choice(n, 2, replace=False)
+            ops.append(Operation(name=str(rng.choice(_TWO)), qubits=(int(a), int(b))))
+        elif kind == 2:
+            k = int(rng.integers(1, 4))
+            qs = tuple(int(q) for q in rng.choice(n, k, replace=False))
+            labels = {"".join(rng.choice(list("IXYZ"), k)) for _ in range(3)} - {"I" * k}
+            probs = rng.dirichlet(np.ones(len(labels) + 1)) * 0.5
+            terms = [("I" * k, 1 - float(probs[1:].sum()))] + [(lab, float(p)) for lab, p in zip(sorted(labels), probs[1:])]
+            ops.append(Operation(name="pauli_channel", qubits=qs, pauli_terms=tuple(terms)))
+        elif kind == 3:
+            q = int(rng.integers(n))
+            bit = n + len(measured)
+            ops.append(Operation(name="measure", qubits=(q,), clbits=(bit,)))
+            measured.append(bit)
+        elif kind == 4 and measured:
+            bit = int(rng.choice(measured))
+            ops.append(Operation(name=str(rng.choice(["x", "y", "z"])), qubits=(int(rng.integers(n)),),
+                                 condition=Condition(clbits=(bit,), value=int(rng.integers(2)))))
+        elif kind == 5:
+            ops.append(Operation(name="reset", qubits=(int(rng.integers(n)),)))
+    ops += [Operation(name="measure", qubits=(q,), clbits=(q,)) for q in range(n)]
+    return Circuit(num_qubits=n, num_clbits=n + len(measured), operations=ops)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stim_samples_match_the_exact_reference_on_random_clifford_circuits(seed):
+    rng = np.random.default_rng(seed)
+    n = 4
+    circuit = _random_clifford_ir(rng, n, depth=30)
+    assert stim_incompatibility(circuit) is None
+    exact = simulate(circuit, keep_clbits=n).probabilities()
+    shots = 20_000
+    memory = np.array(sample_memory(circuit, shots=shots, seed=seed, num_clbits=n))
+    observed = np.bincount(memory, minlength=2**n)
+    expected = np.zeros(2**n)
+    for key, p in exact.items():
+        expected[int(key, 2)] += p
+    support = expected > 1e-12
+    assert observed[~support].sum() == 0  # never an outcome the exact simulation excludes
+    if support.sum() > 1:
+        stat = chisquare(observed[support], expected[support] / expected[support].sum() * shots)
+        assert stat.pvalue > 1e-4
+
+
+def test_multi_qubit_pauli_channel_is_sampled_with_its_probabilities():
+    terms = (("III", 0.6), ("XXI", 0.1), ("IXX", 0.2), ("XIX", 0.05), ("XXX", 0.05))
+    ops = [Operation(name="pauli_channel", qubits=(0, 1, 2), pauli_terms=terms)]
+    ops += [Operation(name="measure", qubits=(q,), clbits=(q,)) for q in range(3)]
+    memory = np.array(sample_memory(Circuit(num_qubits=3, num_clbits=3, operations=ops), shots=100_000, seed=2))
+    freq = np.bincount(memory, minlength=8) / 100_000
+    # label character i acts on qubit i; clbit i is bit i of the memory integer
+    expect = {0b000: 0.6, 0b011: 0.1, 0b110: 0.2, 0b101: 0.05, 0b111: 0.05}
+    for value, p in expect.items():
+        assert abs(freq[value] - p) < 5 * np.sqrt(p * (1 - p) / 100_000)
+
+
+def test_feed_forward_on_an_unwritten_bit_is_constant():
+    ops = [Operation(name="x", qubits=(0,), condition=Condition(clbits=(1,), value=0)),
+           Operation(name="x", qubits=(1,), condition=Condition(clbits=(1,), value=1)),
+           Operation(name="measure", qubits=(0, 1), clbits=(0, 2))]
+    assert set(sample_memory(Circuit(num_qubits=2, num_clbits=3, operations=ops), shots=50, seed=1)) == {1}
+
+
+def test_wide_registers_pack_into_python_integers():
+    n = 130
+    ops = [Operation(name="x", qubits=(q,)) for q in range(0, n, 3)]
+    ops += [Operation(name="measure", qubits=(q,), clbits=(q,)) for q in range(n)]
+    memory = sample_memory(Circuit(num_qubits=n, num_clbits=n, operations=ops), shots=3, seed=1)
+    assert memory == [sum(1 << q for q in range(0, n, 3))] * 3
+
+
+@given(st.sampled_from(["t", "tdg", "ch", "cs", "rzz"]))
+def test_non_clifford_gates_are_refused_with_the_gate_named(name):
+    from welinq_core import gates
+
+    k = gates.spec(name).num_qubits
+    circuit = Circuit(num_qubits=2, operations=[Operation(name=name, qubits=tuple(range(k)),
+                                                          params=(0.3,) * gates.spec(name).num_params)])
+    assert name not in STIM_GATES
+    with pytest.raises(UnsupportedGateError, match=f"non-Clifford gate '{name}'.*method='automatic'"):
+        to_stim(circuit)
+
+
+def test_conditions_stim_cannot_express_are_refused():
+    two_bits = Operation(name="x", qubits=(0,), condition=Condition(clbits=(0, 1), value=3))
+    conditioned_h = Operation(name="h", qubits=(0,), condition=Condition(clbits=(0,), value=1))
+    for op, words in [(two_bits, "several classical bits"), (conditioned_h, "conditioned 'h'")]:
+        reason = stim_incompatibility(Circuit(num_qubits=1, num_clbits=2, operations=[op]))
+        assert reason is not None and words in reason
