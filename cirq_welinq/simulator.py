@@ -55,6 +55,8 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnboundParameterError
 from welinq_core.pipeline import MODES, CompiledProgram, compile_program
 from welinq_core.report import Report
+from welinq_core.executor import check_executor, run_tasks
+from welinq_core.seeding import MAX_SEED, spawn_seeds
 from cirq_welinq.convert import (
     MeasurementRecord,
     _build_cirq,
@@ -146,6 +148,13 @@ class ClusterSimulator(
         assignment: Optional fixed placement, a sequence of QPU names (one per qubit
             in ``cirq.QubitOrder.DEFAULT`` order) or a ``{qubit_index: qpu}`` mapping.
             Defaults to None (the partitioner decides).
+        executor: Where the points of ``run_sweep`` (and ``run``) are sampled: a
+            ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or None (in
+            this process, drawing from ``seed`` as ``cirq.Simulator`` does). With an
+            executor, circuits are compiled here, one seed is drawn from ``seed`` per
+            call, and point ``i`` is sampled with ``spawn_seeds(that_seed, points)[i]``:
+            the same ``seed`` gives the same results on any executor and any number of
+            workers. Defaults to None.
 
     Attributes:
         last_compiled: The :class:`~welinq_core.pipeline.CompiledProgram` of the last
@@ -162,12 +171,15 @@ class ClusterSimulator(
         dtype: type[np.complexfloating] = np.complex64,
         seed_partition: int | None = 0,
         assignment: Sequence[str] | dict[int, str] | None = None,
+        executor: Any = None,
     ) -> None:
         self._device = ClusterDevice(cluster)
         if mode not in MODES:
             raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
         if np.dtype(dtype).kind != "c":
             raise OptionsError(f"dtype={dtype!r} must be a complex dtype (np.complex64 or np.complex128)")
+        check_executor(executor)
+        self._executor = executor
         self._mode = mode
         self._dtype = dtype
         self._prng = cirq.value.parse_random_state(seed)
@@ -275,7 +287,7 @@ class ClusterSimulator(
         prep = self._prepare(circuit, param_resolver)
         if not prep.layout:
             return {}
-        use_dm = prep.noisy and not prep.dynamic and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS
+        use_dm = self._use_dm(prep)
         engine: cirq.SimulatesSamples = (
             cirq.DensityMatrixSimulator(dtype=self._dtype, seed=self._prng)
             if use_dm
@@ -283,6 +295,33 @@ class ClusterSimulator(
         )
         result = engine.run(prep.engine, repetitions=repetitions)
         return prep.records(dict(result.records), repetitions)
+
+    def run_sweep_iter(
+        self, program: cirq.AbstractCircuit, params: cirq.Sweepable, repetitions: int = 1
+    ) -> Iterator[cirq.Result]:
+        """As ``cirq.Simulator.run_sweep_iter``; with an executor, the points are sampled on it."""
+        if self._executor is None or repetitions == 0:
+            yield from super().run_sweep_iter(program, params, repetitions)
+            return
+        if not program.has_measurements():
+            raise ValueError("Circuit has no measurements to sample.")
+        resolvers = list(cirq.to_resolvers(params))
+        preps = [self._prepare(program, r) for r in resolvers]
+        job_seed = int(self._prng.randint(0, MAX_SEED, dtype=np.int64))
+        seeds = spawn_seeds(job_seed, len(preps))
+        tasks = [
+            _SampleTask(engine=p.engine, repetitions=repetitions, seed=s, density_matrix=self._use_dm(p),
+                        dtype=np.dtype(self._dtype).name)
+            for p, s in zip(preps, seeds)
+        ]
+        engine_records = run_tasks(_sample_cirq, tasks, executor=self._executor)
+        for resolver, prep, records in zip(resolvers, preps, engine_records):
+            user = prep.records(records, repetitions) if prep.layout else {}
+            yield cirq.ResultDict(params=resolver, records=user)
+
+    @staticmethod
+    def _use_dm(prep: _Prepared) -> bool:
+        return prep.noisy and not prep.dynamic and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS
 
     # ---- final states -----------------------------------------------------------------------
     def simulate_sweep_iter(
@@ -382,6 +421,28 @@ class ClusterSimulator(
                 )
             psi = result.final_state_vector
             yield [complex(psi[b]) for b in bitstrings]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _SampleTask:
+    """One point of a sweep for an executor: the engine circuit, repetitions and seed (picklable)."""
+
+    engine: cirq.Circuit
+    repetitions: int
+    seed: int
+    density_matrix: bool
+    dtype: str
+
+
+def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
+    """The engine's measurement records of one task (a pure function of the task)."""
+    dtype = np.dtype(task.dtype).type
+    prng = np.random.RandomState(np.random.MT19937(task.seed))
+    engine: cirq.SimulatesSamples = (
+        cirq.DensityMatrixSimulator(dtype=dtype, seed=prng)
+        if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
+    )
+    return dict(engine.run(task.engine, repetitions=task.repetitions).records)
 
 
 def _remember(cache: OrderedDict, key: Any, value: Any) -> None:

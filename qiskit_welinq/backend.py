@@ -39,12 +39,14 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
-from welinq_core.seeding import check_seed, spawn_seeds
+from welinq_core.seeding import check_seed
 from tqdm import tqdm
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
-from qiskit_welinq.engine import run_on_aer
+from qiskit_welinq.engine import EngineResult
+from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
+from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
 
 __all__ = ["ClusterBackend", "target_from_cluster"]
@@ -101,8 +103,20 @@ class ClusterBackend(BackendV2):
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
         protocols: Remote-operation protocols, ``("telegate",)`` or
             ``("telegate", "teledata")``. Defaults to ``("telegate",)``.
-        progress: Show a progress bar over the circuits of a job: True, False, or
-            None (only for jobs of more than 4 circuits). Defaults to None.
+        progress: Show a progress bar over the tasks of a job: True, False, or
+            None (only for jobs of more than 4 tasks). Defaults to None.
+        executor: Where the job's sampling tasks run: a ``concurrent.futures.Executor``
+            (``ProcessPoolExecutor``, ``ThreadPoolExecutor``), a ``dask.distributed.Client``,
+            or None (in this process). Circuits are compiled here; each (circuit, shot
+            group) task is sampled on the executor. Defaults to None.
+        shots_per_task: Split each circuit's shots into groups of at most this many,
+            sampled as separate tasks (so one circuit can use several workers), or None
+            (one task per circuit). Defaults to None.
+
+    Seeds: circuit ``i`` of a job is sampled with ``spawn_seeds(seed_simulator, n)[i]``
+    (:mod:`welinq_core.seeding`), each shot group with a seed spawned from its
+    circuit's; the counts depend only on the seed and the options, never on the
+    executor or its number of workers.
 
     Compile once, sample many: the partition, lowering, schedule and noise stages of a
     circuit are cached, so running the same circuit again only re-samples.
@@ -155,6 +169,8 @@ class ClusterBackend(BackendV2):
             assignment=None,
             protocols=("telegate",),
             progress=None,
+            executor=None,
+            shots_per_task=None,
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:
@@ -172,6 +188,11 @@ class ClusterBackend(BackendV2):
             )
         if "protocols" in options:
             check_protocols(options["protocols"])
+        if "executor" in options:
+            check_executor(options["executor"])
+        per_task = options.get("shots_per_task")
+        if per_task is not None and (not isinstance(per_task, int) or isinstance(per_task, bool) or per_task < 1):
+            raise OptionsError(f"shots_per_task={per_task!r} must be a positive integer or None")
         if "mode" in options and options["mode"] not in MODES:
             raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
 
@@ -195,15 +216,27 @@ class ClusterBackend(BackendV2):
         self._check_options(options)
         opts = {**self.options.__dict__, **options}
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
-        results = []
-        show = opts["progress"] if opts["progress"] is not None else len(circuits) > 4
-        # One independent seed per circuit, spawned from the user's (never seed + index).
-        seeds = (spawn_seeds(check_seed(opts["seed_simulator"], name="seed_simulator"), len(circuits))
-                 if opts["seed_simulator"] is not None else [None] * len(circuits))
-        for index, qc in enumerate(tqdm(circuits, desc=f"{self.name}", unit="circuit", disable=not show)):
+        for index, qc in enumerate(circuits):
             if not isinstance(qc, QuantumCircuit):
                 raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
-            results.append(self._run_one(qc, opts, seeds[index]))
+        compiled = [self._prepare(qc, opts) for qc in circuits]
+        # One independent seed per circuit, spawned from the user's (never seed + index).
+        seeds = (circuit_seeds(check_seed(opts["seed_simulator"], name="seed_simulator"), len(circuits))
+                 if opts["seed_simulator"] is not None else [None] * len(circuits))
+        tasks = sampling_tasks(
+            compiled, shots=opts["shots"], seed=None, seeds=seeds, method=opts["method"],
+            shots_per_task=opts["shots_per_task"],
+        )
+        show = opts["progress"] if opts["progress"] is not None else len(tasks) > 4
+        samples: list[EngineResult | None] = [None] * len(tasks)
+        with tqdm(total=len(tasks), desc=f"{self.name}", unit="task", disable=not show) as bar:
+            for i, sample in iter_completed(sample_task, tasks, executor=opts["executor"]):
+                samples[i] = sample
+                bar.update()
+        results = []
+        for index, (qc, program) in enumerate(zip(circuits, compiled)):
+            groups = [s for t, s in zip(tasks, samples) if t.circuit_index == index]
+            results.append(self._experiment_result(qc, program, groups, opts, seeds[index]))
         result = Result(
             backend_name=self.name,
             backend_version=self.backend_version,
@@ -243,8 +276,8 @@ class ClusterBackend(BackendV2):
             cache.popitem(last=False)
         return compiled
 
-    def _run_one(self, qc: QuantumCircuit, opts: dict[str, Any], seed: int | None) -> ExperimentResult:
-        original = qc
+    def _prepare(self, qc: QuantumCircuit, opts: dict[str, Any]) -> CompiledProgram:
+        """Transpile if needed, convert and compile (cached) one circuit."""
         if self._needs_transpile(qc):
             try:
                 qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
@@ -255,18 +288,25 @@ class ClusterBackend(BackendV2):
                     f"backend's gates {list(BASIS_GATES)}; give them a definition "
                     "(e.g. build them from standard gates) or decompose them first"
                 ) from err
-        ir = circuit_from_qiskit(qc)
-        compiled = self._compile(ir, opts)
-        engine = run_on_aer(compiled, shots=opts["shots"], seed=seed, method=opts["method"])
+        return self._compile(circuit_from_qiskit(qc), opts)
+
+    def _experiment_result(
+        self, original: QuantumCircuit, compiled: CompiledProgram, groups: list[EngineResult],
+        opts: dict[str, Any], seed: int | None,
+    ) -> ExperimentResult:
+        """One circuit's result from its shot groups (memory in group order)."""
+        engine = groups[0]
         data: dict[str, Any] = {}
-        if engine.memory is not None and any(op.name == "measure" for op in ir.operations):
+        measured = any(op.name == "measure" for op in compiled.program.circuit.operations)
+        if engine.memory is not None and measured:
+            memory = [v for g in groups for v in g.memory]
             counts: dict[str, int] = {}  # as on AerSimulator: no counts when nothing is measured
-            for v in engine.memory:
+            for v in memory:
                 key = hex(v)
                 counts[key] = counts.get(key, 0) + 1
             data["counts"] = counts
             if opts["memory"] and original.num_clbits:
-                data["memory"] = [hex(v) for v in engine.memory]
+                data["memory"] = [hex(v) for v in memory]
         creg_sizes = [[r.name, r.size] for r in original.cregs]
         if not creg_sizes and original.num_clbits:
             creg_sizes = [["c", original.num_clbits]]

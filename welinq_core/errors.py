@@ -26,6 +26,9 @@ __all__ = [
     "OptionsError",
     "SimulationTooLargeError",
     "SimulationError",
+    "ExecutorUnavailableError",
+    "SweepFileError",
+    "SweepPointError",
 ]
 
 
@@ -109,3 +112,15 @@ class SimulationTooLargeError(InfeasibleError, MemoryError):
 
 class SimulationError(WelinqError, RuntimeError):
     """The simulator failed on a circuit welinq handed it (the message carries the simulator's)."""
+
+
+class ExecutorUnavailableError(WelinqError, ConnectionError):
+    """The executor asked for cannot be used (Dask not installed, scheduler unreachable)."""
+
+
+class SweepFileError(WelinqError, ValueError):
+    """A sweep's results file cannot be resumed: malformed, or written by a different sweep."""
+
+
+class SweepPointError(WelinqError, ValueError):
+    """One point of a sweep failed (the message names the point and the cause)."""
