@@ -14,8 +14,10 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,8 +25,10 @@ from typing import Any
 import networkx as nx
 
 from welinq_core import gates
+from welinq_core.cluster_schema import FORMAT_VERSION, check_cluster_document, parse_cluster_text, read_document_file
 from welinq_core.codes import LogicalEncoding
-from welinq_core.errors import ClusterSpecError
+from welinq_core.errors import ClusterSpecError, WelinqError
+from welinq_core.numbers_check import as_int, as_real
 from welinq_core.physics.heralding import HeraldedLinkModel
 from welinq_core.physics.memory import QuantumMemory
 from welinq_core.physics.presets import link_preset
@@ -33,19 +37,36 @@ __all__ = ["QPU", "Link", "Cluster", "TOPOLOGIES", "MODALITIES"]
 
 TOPOLOGIES = ("all-to-all", "line", "ring", "star", "grid")
 MODALITIES = ("generic", "neutral-atom", "trapped-ion", "superconducting")
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = FORMAT_VERSION
 
 
-def _check_probability(owner: str, name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
-        raise ClusterSpecError(f"{owner}: {name}={value!r} is outside [0, 1]; give a probability")
+#: Largest number of data (or communication) qubits one QPU may declare.
+MAX_QUBITS_PER_QPU = 1_000_000
+#: Largest number of QPUs in a cluster.
+MAX_QPUS = 100_000
+#: Largest number of links in a cluster (an all-to-all network of 633 QPUs).
+MAX_LINKS = 200_000
+#: Largest total of data qubits a cluster document may declare.
+MAX_DATA_QUBITS = 10_000_000
 
 
-def _check_nonnegative(owner: str, name: str, value: float | None, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise ClusterSpecError(f"{owner}: {name}={value!r} must be a finite number >= 0")
+def _probability(owner: str, name: str, value: object) -> float:
+    return as_real(name, value, minimum=0.0, maximum=1.0, error=ClusterSpecError, owner=owner,
+                   hint="give a probability")
+
+
+def _nonnegative(owner: str, name: str, value: object) -> float:
+    return as_real(name, value, minimum=0.0, error=ClusterSpecError, owner=owner)
+
+
+def _printable_name(owner: str, field: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ClusterSpecError(f"{owner}{field}={value!r} must be a non-empty string")
+    if not value.isprintable():
+        raise ClusterSpecError(
+            f"{owner}{field}={value!r} contains control or escape characters; use printable characters only"
+        )
+    return value
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -96,45 +117,60 @@ class QPU:
     encoding: LogicalEncoding | None = None
 
     def __post_init__(self) -> None:
+        _printable_name("QPU ", "name", self.name)
         who = f"QPU {self.name!r}"
+        set_ = lambda field, value: object.__setattr__(self, field, value)  # noqa: E731
         if self.encoding is not None and not isinstance(self.encoding, LogicalEncoding):
             raise ClusterSpecError(f"{who}: encoding={self.encoding!r} must be a LogicalEncoding or None")
-        if not isinstance(self.name, str) or not self.name:
-            raise ClusterSpecError(f"QPU name={self.name!r} must be a non-empty string")
         for field in ("num_data_qubits", "num_comm_qubits"):
-            v = getattr(self, field)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ClusterSpecError(f"{who}: {field}={v!r} must be an integer >= 0")
+            set_(field, as_int(field, getattr(self, field), minimum=0, maximum=MAX_QUBITS_PER_QPU,
+                               error=ClusterSpecError, owner=who))
         if self.coupling is not None:
-            edges = tuple(tuple(int(x) for x in e) for e in self.coupling)
-            for a, b in edges:
-                if not (0 <= a < self.num_data_qubits and 0 <= b < self.num_data_qubits) or a == b:
-                    raise ClusterSpecError(
-                        f"{who}: coupling edge {(a, b)} is not a pair of distinct data qubits "
-                        f"in 0..{self.num_data_qubits - 1}"
-                    )
-            object.__setattr__(self, "coupling", edges)
-        if self.modality not in MODALITIES:
+            set_("coupling", self._checked_coupling(who))
+        if not isinstance(self.modality, str) or self.modality not in MODALITIES:
             raise ClusterSpecError(f"{who}: modality={self.modality!r}; choose one of {MODALITIES}")
         if self.native_gates is not None:
-            object.__setattr__(self, "native_gates", tuple(self.native_gates))
+            if isinstance(self.native_gates, str) or not isinstance(self.native_gates, Iterable):
+                raise ClusterSpecError(
+                    f"{who}: native_gates={self.native_gates!r} must be a sequence of gate names or None"
+                )
+            set_("native_gates", tuple(self.native_gates))
             for g in self.native_gates:
-                if not gates.is_supported(g):
+                if not isinstance(g, str) or not gates.is_supported(g):
                     raise ClusterSpecError(
                         f"{who}: native gate {g!r} is unknown; use names from {gates.supported_gates()}"
                     )
         for field in ("single_qubit_gate_error", "two_qubit_gate_error", "readout_error"):
-            _check_probability(who, field, getattr(self, field))
+            set_(field, _probability(who, field, getattr(self, field)))
         for field in ("single_qubit_gate_duration_s", "two_qubit_gate_duration_s", "measurement_duration_s"):
-            _check_nonnegative(who, field, getattr(self, field))
+            set_(field, _nonnegative(who, field, getattr(self, field)))
         for field in ("t1_s", "t2_s"):
             v = getattr(self, field)
-            if v is not None and not (isinstance(v, (int, float)) and v > 0):
-                raise ClusterSpecError(f"{who}: {field}={v!r} must be > 0 seconds, or None (no decay)")
+            if v is not None:
+                set_(field, as_real(field, v, minimum=0.0, strict_min=True, error=ClusterSpecError, owner=who,
+                                    hint="give a time in seconds, or None (no decay)"))
         if self.t1_s is not None and self.t2_s is not None and self.t2_s > 2 * self.t1_s + 1e-15:
             raise ClusterSpecError(
                 f"{who}: t2_s={self.t2_s} exceeds 2*t1_s={2 * self.t1_s}, which is unphysical; lower t2_s"
             )
+
+    def _checked_coupling(self, who: str) -> tuple[tuple[int, int], ...]:
+        if isinstance(self.coupling, str) or not isinstance(self.coupling, Iterable):
+            raise ClusterSpecError(f"{who}: coupling={self.coupling!r} must be a sequence of qubit pairs or None")
+        edges = []
+        for e in self.coupling:
+            if isinstance(e, str) or not isinstance(e, Iterable) or len(e := tuple(e)) != 2:
+                raise ClusterSpecError(
+                    f"{who}: coupling edge {e!r} must be a pair of data-qubit indices, e.g. (0, 1)"
+                )
+            a, b = (as_int("coupling index", x, minimum=0, error=ClusterSpecError, owner=who) for x in e)
+            if not (a < self.num_data_qubits and b < self.num_data_qubits) or a == b:
+                raise ClusterSpecError(
+                    f"{who}: coupling edge {(a, b)} is not a pair of distinct data qubits "
+                    f"in 0..{self.num_data_qubits - 1}"
+                )
+            edges.append((a, b))
+        return tuple(edges)
 
     @property
     def is_ideal(self) -> bool:
@@ -161,12 +197,10 @@ class QPU:
     @classmethod
     def from_json_dict(cls, d: Mapping[str, Any]) -> QPU:
         """Inverse of :meth:`to_json_dict`."""
+        if not isinstance(d, Mapping):
+            raise ClusterSpecError(f"QPU description {d!r} must be a JSON object")
         kw = dict(d)
-        if kw.get("coupling") is not None:
-            kw["coupling"] = tuple(tuple(e) for e in kw["coupling"])
-        if kw.get("native_gates") is not None:
-            kw["native_gates"] = tuple(kw["native_gates"])
-        if kw.get("encoding") is not None:
+        if isinstance(kw.get("encoding"), Mapping):
             kw["encoding"] = LogicalEncoding.from_json_dict(kw["encoding"])
         return _construct(cls, kw, "QPU")
 
@@ -198,26 +232,36 @@ class Link:
 
     def __post_init__(self) -> None:
         f = self.bell_pair_fidelity
-        if not (isinstance(f, (int, float)) and 0.25 <= f <= 1.0):
+        if isinstance(f, bool) or not isinstance(f, numbers.Real) or not (0.25 <= float(f) <= 1.0):
+            kind = "" if isinstance(f, numbers.Real) and not isinstance(f, bool) else f" (got a {type(f).__name__})"
             raise ClusterSpecError(
-                f"Link: bell_pair_fidelity={f!r} is outside [0.25, 1]; 1 is a perfect pair, "
+                f"Link: bell_pair_fidelity={f!r} is outside [0.25, 1]{kind}; 1 is a perfect pair, "
                 "0.25 a fully mixed one"
             )
+        object.__setattr__(self, "bell_pair_fidelity", float(f))
         r = self.bell_pair_rate_hz
-        if r is not None and not (isinstance(r, (int, float)) and r > 0 and math.isfinite(r)):
-            raise ClusterSpecError(
-                f"Link: bell_pair_rate_hz={r!r} must be > 0, or None for an unlimited rate"
-            )
-        _check_nonnegative("Link", "length_km", self.length_km)
+        if r is not None:
+            if isinstance(r, bool) or not isinstance(r, numbers.Real) or not (float(r) > 0 and math.isfinite(r)):
+                raise ClusterSpecError(
+                    f"Link: bell_pair_rate_hz={r!r} must be > 0, or None for an unlimited rate"
+                )
+            object.__setattr__(self, "bell_pair_rate_hz", float(r))
+        object.__setattr__(self, "length_km", _nonnegative("Link", "length_km", self.length_km))
         if self.memory is not None and not isinstance(self.memory, QuantumMemory):
             raise ClusterSpecError(f"Link: memory={self.memory!r} must be a QuantumMemory or None")
         if self.bell_pair_probabilities is not None:
-            p = tuple(float(x) for x in self.bell_pair_probabilities)
-            if len(p) != 4 or min(p) < 0 or abs(sum(p) - 1) > 1e-9:
+            raw = self.bell_pair_probabilities
+            if isinstance(raw, str | bytes) or not isinstance(raw, Iterable) or len(raw := tuple(raw)) != 4:
+                raise ClusterSpecError(
+                    f"Link: bell_pair_probabilities={self.bell_pair_probabilities!r} must be 4 numbers "
+                    "(p_I, p_X, p_Y, p_Z)"
+                )
+            p = tuple(_probability("Link", f"bell_pair_probabilities[{i}]", x) for i, x in enumerate(raw))
+            if abs(sum(p) - 1) > 1e-9:
                 raise ClusterSpecError(
                     f"Link: bell_pair_probabilities={p!r} must be 4 non-negative numbers summing to 1"
                 )
-            if abs(p[0] - f) > 1e-9:
+            if abs(p[0] - self.bell_pair_fidelity) > 1e-9:
                 raise ClusterSpecError(
                     f"Link: bell_pair_probabilities[0]={p[0]} differs from bell_pair_fidelity={f}; "
                     "set bell_pair_fidelity to p_I"
@@ -346,14 +390,16 @@ class Link:
     @classmethod
     def from_json_dict(cls, d: Mapping[str, Any]) -> Link:
         """Inverse of :meth:`to_json_dict`."""
+        if not isinstance(d, Mapping):
+            raise ClusterSpecError(f"link description {d!r} must be a JSON object")
         kw = dict(d)
         if kw.get("memory") is not None:
+            if not isinstance(kw["memory"], Mapping):
+                raise ClusterSpecError(f"Link: memory={kw['memory']!r} must be a JSON object or null")
             try:
                 kw["memory"] = QuantumMemory.from_json_dict(kw["memory"])
-            except (KeyError, TypeError) as err:
+            except (KeyError, TypeError, ValueError) as err:
                 raise ClusterSpecError(f"Link: malformed memory {kw['memory']!r}: {err}") from err
-        if kw.get("bell_pair_probabilities") is not None:
-            kw["bell_pair_probabilities"] = tuple(kw["bell_pair_probabilities"])
         return _construct(cls, kw, "Link")
 
 
@@ -361,15 +407,47 @@ def _construct(cls: type, kw: dict[str, Any], what: str) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(kw) - fields)
     if unknown:
-        raise ClusterSpecError(f"{what}: unknown field(s) {unknown}; valid fields are {sorted(fields)}")
+        close = difflib.get_close_matches(str(unknown[0]), sorted(fields), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ClusterSpecError(f"{what}: unknown field(s) {unknown}{hint}; valid fields are {sorted(fields)}")
     try:
         return cls(**kw)
-    except TypeError as err:
+    except WelinqError:
+        raise
+    except (TypeError, ValueError) as err:
         raise ClusterSpecError(f"{what}: {err}") from err
+
+
+def _at(where: str, build: Any, *args: Any) -> Any:
+    """Call ``build(*args)``, prefixing a construction error with the JSON path it came from."""
+    try:
+        return build(*args)
+    except WelinqError as err:
+        raise ClusterSpecError(f"cluster document: {where}: {err}") from err
 
 
 def _link_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
+
+
+def _components(nodes: list[str], edges: Iterable[tuple[str, str]]) -> list[set[str]]:
+    """Connected components by union-find (linear in nodes + edges, unlike repeated graph builds)."""
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[str, set[str]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), set()).add(n)
+    return list(groups.values())
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=True)
@@ -404,26 +482,42 @@ class Cluster:
         links: Mapping[tuple[str, str], Link] | Iterable[tuple[tuple[str, str], Link]] = (),
         name: str = "cluster",
     ) -> None:
+        if isinstance(qpus, QPU) or not isinstance(qpus, Iterable):
+            raise ClusterSpecError(f"Cluster: qpus={qpus!r} must be a sequence of QPU objects")
         qpus = tuple(qpus)
+        if len(qpus) > MAX_QPUS:
+            raise ClusterSpecError(
+                f"Cluster: {len(qpus)} QPUs is more than the limit of {MAX_QPUS}; describe fewer, larger QPUs"
+            )
+        if not isinstance(links, Mapping | Iterable) or isinstance(links, str):
+            raise ClusterSpecError(f"Cluster: links={links!r} must be a mapping {{(qpu_a, qpu_b): Link}}")
         items = links.items() if isinstance(links, Mapping) else links
-        norm: dict[tuple[str, str], Link] = {}
-        names = [q.name for q in qpus]
+        _printable_name("Cluster ", "name", name)
+        by_name: dict[str, QPU] = {}
         for q in qpus:
             if not isinstance(q, QPU):
                 raise ClusterSpecError(f"Cluster: qpus must be QPU objects, got {q!r}")
-        if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})
+            by_name.setdefault(q.name, q)
+        if len(by_name) != len(qpus):
+            names = [q.name for q in qpus]
+            seen: set[str] = set()
+            dup = sorted({n for n in names if n in seen or seen.add(n)})
             raise ClusterSpecError(f"Cluster: duplicate QPU name(s) {dup}; QPU names must be unique")
         if not qpus:
             raise ClusterSpecError("Cluster: needs at least one QPU")
-        for key, link in items:
+        norm: dict[tuple[str, str], Link] = {}
+        for item in items:
+            if not (isinstance(item, tuple) and len(item) == 2):
+                raise ClusterSpecError(f"Cluster: link entry {item!r} must be ((qpu_a, qpu_b), Link)")
+            key, link = item
             if not (isinstance(key, tuple) and len(key) == 2):
                 raise ClusterSpecError(f"Cluster: link key {key!r} must be a pair of QPU names")
             a, b = key
             for end in (a, b):
-                if end not in names:
+                if not isinstance(end, str) or end not in by_name:
+                    shown = list(by_name) if len(by_name) <= 20 else [*list(by_name)[:20], "..."]
                     raise ClusterSpecError(
-                        f"Cluster: link {key!r} names unknown QPU {end!r}; known QPUs are {names}"
+                        f"Cluster: link {key!r} names unknown QPU {end!r}; known QPUs are {shown}"
                     )
             if a == b:
                 raise ClusterSpecError(f"Cluster: link {key!r} joins QPU {a!r} to itself")
@@ -433,19 +527,27 @@ class Cluster:
             if k in norm:
                 raise ClusterSpecError(f"Cluster: link between {a!r} and {b!r} given twice")
             norm[k] = link
-        for a, b in norm:
-            ea, eb = (next(q.encoding for q in qpus if q.name == n) for n in (a, b))
+            if len(norm) > MAX_LINKS:
+                raise ClusterSpecError(
+                    f"Cluster: more than {MAX_LINKS} links (the limit); use a sparser topology "
+                    "(line, ring, star, grid): pairs between distant QPUs are routed by entanglement swapping"
+                )
+            ea, eb = by_name[a].encoding, by_name[b].encoding
             if ea != eb:
                 raise ClusterSpecError(
                     f"Cluster: linked QPUs {a!r} and {b!r} use different encodings ({ea} vs {eb}); "
                     "remote logical gates need the same code on both ends"
                 )
         object.__setattr__(self, "qpus", qpus)
-        object.__setattr__(self, "links", tuple(sorted(norm.items())))
+        object.__setattr__(self, "links", tuple(sorted(norm.items(), key=lambda kv: kv[0])))
         object.__setattr__(self, "name", name)
-        g = self.network()
-        if len(qpus) > 1 and not nx.is_connected(g):
-            comps = [sorted(c) for c in nx.connected_components(g)]
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_link_of", norm)
+        components = _components(list(by_name), norm)
+        if len(components) > 1:
+            comps = [sorted(c) for c in components]
+            if sum(len(c) for c in comps) > 40:
+                comps = [c if len(c) <= 5 else [*c[:5], f"... {len(c) - 5} more"] for c in comps[:5]]
             raise ClusterSpecError(
                 f"Cluster {name!r}: the network is disconnected, components {comps}; add a link "
                 "between components (every pair of QPUs must be reachable)"
@@ -474,17 +576,16 @@ class Cluster:
 
     def qpu(self, name: str) -> QPU:
         """The QPU called ``name``."""
-        for q in self.qpus:
-            if q.name == name:
-                return q
+        q = self._by_name.get(name) if isinstance(name, str) else None
+        if q is not None:
+            return q
         raise ClusterSpecError(f"no QPU named {name!r}; QPUs are {list(self.qpu_names)}")
 
     def link(self, a: str, b: str) -> Link:
         """The link between QPUs ``a`` and ``b``."""
-        k = _link_key(a, b)
-        for key, link in self.links:
-            if key == k:
-                return link
+        link = self._link_of.get(_link_key(a, b)) if isinstance(a, str) and isinstance(b, str) else None
+        if link is not None:
+            return link
         raise ClusterSpecError(f"no link between {a!r} and {b!r}; links are {[k for k, _ in self.links]}")
 
     def physical_pairs_per_logical_pair(self, a: str, b: str) -> int:
@@ -495,8 +596,7 @@ class Cluster:
 
     def has_link(self, a: str, b: str) -> bool:
         """Whether QPUs ``a`` and ``b`` are directly linked."""
-        k = _link_key(a, b)
-        return any(key == k for key, _ in self.links)
+        return isinstance(a, str) and isinstance(b, str) and _link_key(a, b) in self._link_of
 
     def network(self) -> nx.Graph:
         """The network as a networkx graph: nodes are QPU names (attribute ``qpu``),
@@ -533,43 +633,57 @@ class Cluster:
 
     @classmethod
     def from_json_dict(cls, d: Mapping[str, Any]) -> Cluster:
-        """Inverse of :meth:`to_json_dict`."""
-        if not isinstance(d, Mapping):
-            raise ClusterSpecError(f"cluster description must be a JSON object, got {type(d).__name__}")
-        if "qpus" not in d:
-            raise ClusterSpecError("cluster description has no 'qpus' list; see Cluster.to_json() for the format")
-        qpus = [QPU.from_json_dict(q) for q in d["qpus"]]
-        links: dict[tuple[str, str], Link] = {}
+        """Inverse of :meth:`to_json_dict`; the document is checked against the cluster
+        format (:mod:`welinq_core.cluster_schema`) before anything is built.
+
+        Raises:
+            ClusterSpecError: Naming the JSON path of the first problem, its value and the fix.
+
+        Examples:
+            >>> Cluster.from_json_dict({"qpus": [{"name": "a", "num_data_qubits": 2}]}).num_data_qubits
+            2
+            >>> Cluster.from_json_dict({"qpus": [{"name": "a", "num_data_qubits": 2.0}]})
+            Traceback (most recent call last):
+            ...
+            welinq_core.errors.ClusterSpecError: cluster document: $.qpus[0].num_data_qubits = 2.0: expected an integer, got a number; write 2 without a decimal point
+        """
+        check_cluster_document(d)
+        qpus = [_at(f"$.qpus[{i}]", QPU.from_json_dict, q) for i, q in enumerate(d["qpus"])]
+        links: list[tuple[tuple[str, str], Link]] = []
         for i, ld in enumerate(d.get("links", [])):
             ld = dict(ld)
-            ends = ld.pop("qpus", None)
-            if not (isinstance(ends, list) and len(ends) == 2):
-                raise ClusterSpecError(f"link #{i} needs 'qpus': [name_a, name_b], got {ends!r}")
-            links[(ends[0], ends[1])] = Link.from_json_dict(ld)
-        return cls(qpus=qpus, links=links, name=d.get("name", "cluster"))
+            a, b = ld.pop("qpus")
+            links.append(((a, b), _at(f"$.links[{i}] (link {a!r}-{b!r})", Link.from_json_dict, ld)))
+        total = sum(q.num_data_qubits for q in qpus)
+        if total > MAX_DATA_QUBITS:
+            raise ClusterSpecError(
+                f"cluster document: the QPUs hold {total} data qubits in total, more than the limit of "
+                f"{MAX_DATA_QUBITS}; a cluster needs only as many qubits as the circuits it runs"
+            )
+        return _at("$", lambda: cls(qpus=qpus, links=links, name=d.get("name", "cluster")))
 
     @classmethod
     def from_json(cls, text_or_path: str | os.PathLike[str]) -> Cluster:
         """Read a cluster from JSON text or from a path to a JSON file.
 
+        A file must be a regular UTF-8 file of at most
+        :data:`~welinq_core.cluster_schema.MAX_DOCUMENT_BYTES` bytes; the format is in
+        ``docs/cluster-format.md``.
+
         Raises:
-            ClusterSpecError: If the file is missing, is not JSON, or describes an invalid cluster.
+            ClusterSpecError: If the file is missing, unreadable, too large, not UTF-8, not
+                JSON, or describes an invalid cluster (the message names the JSON path).
         """
-        text = str(text_or_path)
-        if not text.lstrip().startswith("{"):
-            try:
-                with open(text, encoding="utf-8") as f:
-                    text = f.read()
-            except OSError as err:
-                raise ClusterSpecError(
-                    f"cannot read cluster file {str(text_or_path)!r}: {err.strerror}; give a JSON "
-                    "text, a path to a JSON file, or a preset name"
-                ) from err
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ClusterSpecError(f"cluster file is not valid JSON: {err}") from err
-        return cls.from_json_dict(d)
+        if isinstance(text_or_path, bytes):
+            raise ClusterSpecError("Cluster.from_json takes JSON text or a path, not bytes; decode it first")
+        if not isinstance(text_or_path, str | os.PathLike):
+            raise ClusterSpecError(
+                f"Cluster.from_json takes JSON text or a path, got a {type(text_or_path).__name__}"
+            )
+        text = os.fspath(text_or_path)
+        if not isinstance(text, str) or not text.lstrip().startswith(("{", "[")):
+            text = read_document_file(text_or_path)
+        return cls.from_json_dict(parse_cluster_text(text))
 
     # ---- factories ------------------------------------------------------------------------
     @classmethod
@@ -600,10 +714,24 @@ class Cluster:
             >>> Cluster.homogeneous(num_qpus=4, data_qubits_per_qpu=2, topology="grid").network().number_of_edges()
             4
         """
-        if not isinstance(num_qpus, int) or num_qpus < 1:
-            raise ClusterSpecError(f"num_qpus={num_qpus!r} must be an integer >= 1")
-        if topology not in TOPOLOGIES:
+        num_qpus = as_int("num_qpus", num_qpus, minimum=1, maximum=MAX_QPUS, error=ClusterSpecError,
+                          owner="Cluster.homogeneous")
+        data_qubits_per_qpu = as_int("data_qubits_per_qpu", data_qubits_per_qpu, minimum=0,
+                                     maximum=MAX_QUBITS_PER_QPU, error=ClusterSpecError, owner="Cluster.homogeneous")
+        comm_qubits_per_qpu = as_int("comm_qubits_per_qpu", comm_qubits_per_qpu, minimum=0,
+                                     maximum=MAX_QUBITS_PER_QPU, error=ClusterSpecError, owner="Cluster.homogeneous")
+        if not isinstance(topology, str) or topology not in TOPOLOGIES:
             raise ClusterSpecError(f"topology={topology!r} is unknown; choose one of {TOPOLOGIES}")
+        if topology == "all-to-all" and num_qpus * (num_qpus - 1) // 2 > MAX_LINKS:
+            raise ClusterSpecError(
+                f"Cluster.homogeneous: {num_qpus} QPUs all-to-all need {num_qpus * (num_qpus - 1) // 2} links, "
+                f"more than the limit of {MAX_LINKS}; choose topology='line', 'ring', 'star' or 'grid' "
+                "(distant QPUs are reached by entanglement swapping)"
+            )
+        if link is not None and not isinstance(link, Link):
+            raise ClusterSpecError(f"Cluster.homogeneous: link={link!r} must be a Link or None")
+        if qpu is not None and not isinstance(qpu, QPU):
+            raise ClusterSpecError(f"Cluster.homogeneous: qpu={qpu!r} must be a QPU (a template) or None")
         link = link or Link()
         template = qpu or QPU(name="qpu", num_data_qubits=data_qubits_per_qpu)
         qpus = [

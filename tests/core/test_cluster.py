@@ -26,8 +26,8 @@ def test_link_rejects_bad_values(kwargs, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"num_data_qubits": -1}, "num_data_qubits=-1 must be an integer >= 0"),
-    ({"num_data_qubits": 2, "two_qubit_gate_error": 2.0}, r"two_qubit_gate_error=2.0 is outside \[0, 1\]"),
+    ({"num_data_qubits": -1}, r"num_data_qubits=-1 must be an integer in \[0, 1000000\]"),
+    ({"num_data_qubits": 2, "two_qubit_gate_error": 2.0}, r"two_qubit_gate_error=2.0 must be a finite number in \[0.0, 1.0\]"),
     ({"num_data_qubits": 2, "modality": "photonic-magic"}, "modality='photonic-magic'"),
     ({"num_data_qubits": 2, "coupling": ((0, 5),)}, r"coupling edge \(0, 5\)"),
     ({"num_data_qubits": 2, "t1_s": 1e-3, "t2_s": 5e-3}, "exceeds 2\\*t1_s"),
@@ -85,12 +85,12 @@ def test_from_json_reads_a_file(tmp_path):
 
 @pytest.mark.parametrize("text, match", [
     ("{not json", "not valid JSON"),
-    ('{"name": "x"}', "no 'qpus' list"),
-    ('{"qpus": [{"name": "a", "num_data_qubits": 2, "color": "red"}]}', r"unknown field\(s\) \['color'\]"),
+    ('{"name": "x"}', r"\$: missing required key 'qpus'"),
+    ('{"qpus": [{"name": "a", "num_data_qubits": 2, "color": "red"}]}', r"\$.qpus\[0\]: unknown key 'color'"),
     ('{"qpus": [{"name": "a", "num_data_qubits": 2}, {"name": "b", "num_data_qubits": 1}],'
-     ' "links": [{"qpus": ["a"], "bell_pair_fidelity": 0.9}]}', "needs 'qpus': \\[name_a, name_b\\]"),
+     ' "links": [{"qpus": ["a"], "bell_pair_fidelity": 0.9}]}', r"links\[0\].qpus = \[\"a\"\]: expected at least 2 item"),
     ('{"qpus": [{"name": "a", "num_data_qubits": 2}, {"name": "b", "num_data_qubits": 1}],'
-     ' "links": [{"qpus": ["a", "b"], "bell_pair_fidelity": 1.3}]}', "bell_pair_fidelity=1.3"),
+     ' "links": [{"qpus": ["a", "b"], "bell_pair_fidelity": 1.3}]}', r"\$.links\[0\].bell_pair_fidelity = 1.3: expected a number in \[0.25, 1\]"),
 ])
 def test_malformed_cluster_json_is_rejected_clearly(text, match):
     with pytest.raises(ClusterSpecError, match=match):
@@ -98,7 +98,7 @@ def test_malformed_cluster_json_is_rejected_clearly(text, match):
 
 
 def test_missing_cluster_file_is_a_clear_error():
-    with pytest.raises(ClusterSpecError, match="cannot read cluster file 'no/such/file.json'"):
+    with pytest.raises(ClusterSpecError, match="cannot read cluster file .no/such/file.json.: No such file"):
         Cluster.from_json("no/such/file.json")
 
 
