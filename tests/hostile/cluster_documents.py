@@ -124,8 +124,11 @@ def mutated_documents(draw):
         if kind == "top_level":
             doc = draw(ODD_VALUES)
             break
-        if kind == "duplicate_link" and doc["links"]:
-            link = copy.deepcopy(draw(st.sampled_from(doc["links"])))
+        if kind == "duplicate_link":
+            if not (isinstance(doc.get("links"), list) and doc["links"] and isinstance(doc["links"][0], dict)
+                    and isinstance(doc["links"][0].get("qpus"), list)):
+                continue
+            link = copy.deepcopy(doc["links"][0])
             link["qpus"] = link["qpus"][::-1] if draw(st.booleans()) else link["qpus"]
             doc["links"].append(link)
             continue
