@@ -86,7 +86,7 @@ def test_bad_cluster_file_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"qpus": []}')
     assert main(["run", str(path), "--cluster", str(bad)]) == 2
-    assert "needs at least one QPU" in capsys.readouterr().err
+    assert "$.qpus = []: expected at least 1 item" in capsys.readouterr().err
 
 
 def test_console_script_is_installed():
