@@ -43,6 +43,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -52,7 +53,10 @@ import numpy as np
 
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
-from welinq_core.errors import OptionsError, UnboundParameterError
+from welinq_core.errors import OptionsError, SimulationTooLargeError, UnboundParameterError
+from welinq_core.resources import check_network_size, check_shots, memory_budget_bytes
+from welinq_core.run_options import check_assignment, check_choice
+from welinq_core.seeding import check_seed
 from welinq_core.pipeline import MODES, CompiledProgram, compile_program
 from welinq_core.report import Report
 from welinq_core.executor import check_executor, run_tasks
@@ -71,6 +75,48 @@ __all__ = ["ClusterSimulator"]
 
 _CACHE_SIZE = 64
 _DENSITY_MATRIX_MAX_QUBITS = 12
+
+
+#: Bytes the device description takes per data qubit and per qubit pair (its connectivity graph).
+_DEVICE_BYTES_PER_QUBIT = 400
+_DEVICE_BYTES_PER_PAIR = 600
+
+
+def _checked_cluster(cluster: Any) -> Cluster:
+    """The cluster (a preset name resolved), refused before the device is built if it would not fit."""
+    if isinstance(cluster, str):
+        cluster = Cluster.preset(cluster)
+    if not isinstance(cluster, Cluster):
+        raise OptionsError(f"cluster={cluster!r} must be a welinq Cluster or a preset name")
+    check_network_size(cluster)
+    n = cluster.num_data_qubits
+    need = n * _DEVICE_BYTES_PER_QUBIT + n * (n - 1) // 2 * _DEVICE_BYTES_PER_PAIR
+    budget = int(memory_budget_bytes() * 0.6)
+    if need > budget:
+        raise SimulationTooLargeError(
+            f"cluster {cluster.name!r} has {n} data qubits: the Cirq device lists every qubit and qubit pair, "
+            f"about {need / 2**30:.1f} GiB, but only {budget / 2**30:.1f} GiB may be used; describe only the "
+            "qubits your circuits use (fewer data qubits per QPU)",
+            required_bytes=need,
+            available_bytes=budget,
+        )
+    return cluster
+
+
+def _checked_random_state(seed: Any) -> Any:
+    """A seed Cirq's ``parse_random_state`` takes: None, an int in [0, 2**32 - 1] (NumPy ints too),
+    a ``numpy.random.RandomState`` or the ``numpy.random`` module."""
+    if seed is None or isinstance(seed, np.random.RandomState) or seed is np.random:
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool | np.bool_):
+        if 0 <= int(seed) <= 2**32 - 1:
+            return int(seed)
+        raise OptionsError(f"seed={int(seed)} is outside [0, 2**32 - 1] (NumPy's RandomState range); pick a "
+                           "seed in that range")
+    raise OptionsError(
+        f"seed={seed!r} must be an integer in [0, 2**32 - 1], a numpy.random.RandomState or None; got a "
+        f"{type(seed).__name__}"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,19 +219,25 @@ class ClusterSimulator(
         assignment: Sequence[str] | dict[int, str] | None = None,
         executor: Any = None,
     ) -> None:
-        self._device = ClusterDevice(cluster)
-        if mode not in MODES:
-            raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
-        if np.dtype(dtype).kind != "c":
+        self._device = ClusterDevice(_checked_cluster(cluster))
+        check_choice("mode", mode, MODES)
+        try:
+            kind = np.dtype(dtype).kind
+        except (TypeError, ValueError):
+            kind = None
+        if kind != "c":
             raise OptionsError(f"dtype={dtype!r} must be a complex dtype (np.complex64 or np.complex128)")
         check_executor(executor)
         self._executor = executor
         self._mode = mode
         self._dtype = dtype
-        self._prng = cirq.value.parse_random_state(seed)
-        self._noise = cirq.NoiseModel.from_noise_model_like(noise)
-        self._seed_partition = seed_partition
-        self._assignment = assignment
+        self._prng = cirq.value.parse_random_state(_checked_random_state(seed))
+        try:
+            self._noise = cirq.NoiseModel.from_noise_model_like(noise)
+        except (TypeError, ValueError) as err:
+            raise OptionsError(f"noise={noise!r} is not a Cirq noise model: {err}") from err
+        self._seed_partition = check_seed(seed_partition, name="seed_partition")
+        self._assignment = check_assignment(assignment, self.cluster)
         self._compiled: OrderedDict[Circuit, CompiledProgram] = OrderedDict()
         self._placements: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
         self.last_compiled: CompiledProgram | None = None
@@ -247,7 +299,8 @@ class ClusterSimulator(
             # Placement depends on which qubits interact, not on angles: a sweep compiles
             # (partitions) once and re-lowers each point with the same placement.
             structure = (ir.num_qubits, tuple(op.qubits for op in ir.operations if op.is_gate and len(op.qubits) == 2))
-            placement = self._assignment if self._assignment is not None else self._placements.get(structure)
+            fixed = check_assignment(self._assignment, self.cluster, num_qubits=ir.num_qubits)
+            placement = fixed if fixed is not None else self._placements.get(structure)
             compiled = compile_program(
                 ir, self.cluster, mode=self._mode, seed=self._seed_partition, assignment=placement
             )
@@ -284,6 +337,7 @@ class ClusterSimulator(
     def _run(
         self, circuit: cirq.AbstractCircuit, param_resolver: cirq.ParamResolver, repetitions: int
     ) -> dict[str, np.ndarray]:
+        repetitions = check_shots(repetitions, name="repetitions")
         prep = self._prepare(circuit, param_resolver)
         if not prep.layout:
             return {}

@@ -20,10 +20,9 @@ Examples:
 
 from __future__ import annotations
 
-import numbers
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit, transpile
@@ -37,6 +36,8 @@ from qiskit.transpiler import Target, TranspilerError
 from welinq_core import gates
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError, UnsupportedGateError
+from welinq_core.resources import check_network_size, check_shots
+from welinq_core.run_options import check_assignment, check_choice, check_flag, suggest
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
 from welinq_core.seeding import check_seed
@@ -44,7 +45,7 @@ from tqdm import tqdm
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
-from qiskit_welinq.engine import EngineResult
+from qiskit_welinq.engine import METHODS, EngineResult
 from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
@@ -136,10 +137,15 @@ class ClusterBackend(BackendV2):
             backend_version=_VERSION,
         )
         self._cluster = cluster
+        check_network_size(cluster)
         self._target = target_from_cluster(cluster)
         if options:
-            self._check_options(options)
             self.set_options(**options)
+
+    def set_options(self, **fields: Any) -> None:
+        """Set default run options, checked as :meth:`run` checks them."""
+        self._check_options(fields)
+        super().set_options(**fields)
 
     @property
     def cluster(self) -> Cluster:
@@ -174,27 +180,42 @@ class ClusterBackend(BackendV2):
         )
 
     def _check_options(self, options: dict[str, Any]) -> None:
+        """Check run options at the door (types, ranges, names); raise :class:`OptionsError`."""
         known = set(self._default_options().__dict__)
         unknown = sorted(set(options) - known)
         if unknown:
-            raise OptionsError(f"unknown run option(s) {unknown}; valid options are {sorted(known)}")
-        shots = options.get("shots")
-        if shots is not None and (not isinstance(shots, numbers.Integral) or isinstance(shots, bool) or shots < 1):
-            raise OptionsError(f"shots={shots!r} must be a positive integer")
-        if "effective_rendering" in options and options["effective_rendering"] not in EFFECTIVE_RENDERINGS:
             raise OptionsError(
-                f"effective_rendering={options['effective_rendering']!r} is unknown; choose one of "
-                f"{EFFECTIVE_RENDERINGS}"
+                f"unknown run option(s) {unknown}{suggest(unknown[0], known)}; valid options are {sorted(known)}"
             )
+        if options.get("shots") is not None:
+            options["shots"] = check_shots(options["shots"])
+        for name in ("seed_simulator", "seed_partition"):
+            if name in options:
+                options[name] = check_seed(options[name], name=name)
+        if "memory" in options:
+            options["memory"] = check_flag("memory", options["memory"])
+        if "progress" in options:
+            options["progress"] = check_flag("progress", options["progress"], allow_none=True)
+        if "effective_rendering" in options:
+            check_choice("effective_rendering", options["effective_rendering"], EFFECTIVE_RENDERINGS)
+        if "method" in options:
+            check_choice("method", options["method"], METHODS)
         if "protocols" in options:
+            if isinstance(options["protocols"], str) or not isinstance(options["protocols"], Iterable):
+                raise OptionsError(
+                    f"protocols={options['protocols']!r} must be a tuple such as ('telegate',) or "
+                    "('telegate', 'teledata')"
+                )
             check_protocols(options["protocols"])
         if "executor" in options:
             check_executor(options["executor"])
         per_task = options.get("shots_per_task")
         if per_task is not None and (not isinstance(per_task, int) or isinstance(per_task, bool) or per_task < 1):
             raise OptionsError(f"shots_per_task={per_task!r} must be a positive integer or None")
-        if "mode" in options and options["mode"] not in MODES:
-            raise OptionsError(f"mode={options['mode']!r} is unknown; choose one of {MODES}")
+        if "mode" in options:
+            check_choice("mode", options["mode"], MODES)
+        if "assignment" in options:
+            options["assignment"] = check_assignment(options["assignment"], self._cluster)
 
     @staticmethod
     def _needs_transpile(qc: QuantumCircuit) -> bool:
@@ -216,6 +237,10 @@ class ClusterBackend(BackendV2):
         """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`."""
         self._check_options(options)
         opts = {**self.options.__dict__, **options}
+        if not isinstance(run_input, QuantumCircuit | Sequence):
+            raise OptionsError(
+                f"run_input is a {type(run_input).__name__}; give a QuantumCircuit or a list of them"
+            )
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         for index, qc in enumerate(circuits):
             if not isinstance(qc, QuantumCircuit):
@@ -248,7 +273,7 @@ class ClusterBackend(BackendV2):
         return ClusterJob(self, result.job_id, result)
 
     def _compile(self, ir: Any, opts: dict[str, Any]) -> CompiledProgram:
-        assignment = opts["assignment"]
+        assignment = check_assignment(opts["assignment"], self._cluster, num_qubits=ir.num_qubits)
         key = (
             ir,
             opts["mode"],

@@ -37,6 +37,7 @@ from qiskit_aer import AerSimulator
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
+from welinq_core.resources import memory_budget_bytes
 from welinq_core.pipeline import CompiledProgram
 from qiskit_welinq.convert import circuit_to_qiskit
 
@@ -307,7 +308,7 @@ def run_on_aer(
         reason = "forced by the method option"
     n = circuit.num_qubits
     need = estimate_memory_bytes(method, n)
-    budget = int(available_memory_bytes() * MEMORY_FRACTION)
+    budget = int(min(available_memory_bytes(), memory_budget_bytes()) * MEMORY_FRACTION)  # + RLIMIT_AS, cgroup
     if need > budget:
         hint = (
             "use mode='effective' (no communication qubits)" if compiled.mode == "explicit"

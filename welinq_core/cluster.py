@@ -581,6 +581,10 @@ class Cluster:
             return q
         raise ClusterSpecError(f"no QPU named {name!r}; QPUs are {list(self.qpu_names)}")
 
+    def has_qpu(self, name: str) -> bool:
+        """Whether the cluster has a QPU called ``name``."""
+        return isinstance(name, str) and name in self._by_name
+
     def link(self, a: str, b: str) -> Link:
         """The link between QPUs ``a`` and ``b``."""
         link = self._link_of.get(_link_key(a, b)) if isinstance(a, str) and isinstance(b, str) else None

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from welinq_core.errors import ClusterSpecError
+from welinq_core.errors import ClusterSpecError, WelinqError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -112,22 +112,24 @@ def _fail(path: Any, message: str) -> ClusterSpecError:
 
 # ---- reading -------------------------------------------------------------------------------
 def read_document_file(path: str | os.PathLike[str], *, what: str = "cluster file",
-                       max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+                       max_bytes: int = MAX_DOCUMENT_BYTES, error: type[WelinqError] = ClusterSpecError) -> str:
     """The UTF-8 text of a regular file of at most ``max_bytes`` bytes.
 
     FIFOs, devices, sockets and directories are refused without being opened for a
     read that could block or never end (``/dev/zero``, a named pipe).
 
     Raises:
-        ClusterSpecError: If the file is missing, not a regular file, too large, or not UTF-8.
+        ClusterSpecError: (or ``error``) If the file is missing, not a regular file, too large,
+            or not UTF-8.
     """
+    ClusterSpecError = error  # noqa: N806 - the caller chooses the error type
     shown = describe_value(os.fspath(path), limit=300)
     try:
         info = os.stat(path)
     except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         raise ClusterSpecError(
-            f"cannot read {what} {shown}: {reason}; give a path to an existing JSON file"
+            f"cannot read {what} {shown}: {reason}; check the path"
         ) from err
     if not stat.S_ISREG(info.st_mode):
         kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode)
@@ -136,7 +138,7 @@ def read_document_file(path: str | os.PathLike[str], *, what: str = "cluster fil
     if info.st_size > max_bytes:
         raise ClusterSpecError(
             f"{what} {shown} has {info.st_size} bytes, more than the limit of {max_bytes} bytes; "
-            "a cluster document is a few kilobytes per QPU, remove padding or split the file"
+            "remove padding or split the file"
         )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -151,7 +153,7 @@ def read_document_file(path: str | os.PathLike[str], *, what: str = "cluster fil
     except UnicodeDecodeError as err:
         raise ClusterSpecError(
             f"{what} {shown} is not UTF-8 text (byte {err.start} is {data[err.start:err.start + 1]!r}); "
-            "save it as UTF-8 JSON"
+            "save it as UTF-8"
         ) from err
 
 

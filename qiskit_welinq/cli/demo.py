@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import time
 
-from qiskit_welinq.cli._common import print_report
+from qiskit_welinq.cli._common import load_cluster, positive_int, print_report, safe_text
+from welinq_core.seeding import check_seed
 from welinq_core.cluster import Cluster
 
 
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``demo`` subcommand to the parser's subcommands."""
     p = sub.add_parser("demo", help="run a built-in circuit on a built-in cluster and print the report")
-    p.add_argument("--shots", type=int, default=4000)
+    p.add_argument("--shots", type=positive_int, default=4000)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cluster", default="demo", help="preset name (default: demo, 3 neutral-atom QPUs on a line)")
+    p.add_argument("--cluster", default="demo",
+                   help="preset name or cluster JSON file (default: demo, 3 neutral-atom QPUs on a line)")
     p.set_defaults(func=cmd_demo)
 
 
@@ -36,9 +38,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from qiskit_welinq.backend import ClusterBackend
 
-    cluster = Cluster.preset(args.cluster)
+    check_seed(args.seed, name="--seed")
+    cluster = load_cluster(args.cluster)
     qc = _demo_circuit()
-    print(f"welinq demo: {qc.name} ({qc.num_qubits} qubits, {qc.size()} operations) on cluster {cluster.name!r}: "
+    print(f"welinq demo: {qc.name} ({qc.num_qubits} qubits, {qc.size()} operations) on cluster "
+          f"{safe_text(repr(cluster.name))}: "
           f"{cluster.num_qpus} QPUs, {cluster.num_data_qubits} data qubits, {len(cluster.links)} link(s)")
     t0 = time.perf_counter()
     result = ClusterBackend(cluster).run(qc, shots=args.shots, seed_simulator=args.seed).result()

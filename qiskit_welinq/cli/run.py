@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from qiskit_welinq.cli._common import format_counts, load_cluster, load_qasm, print_report
+from qiskit_welinq.cli._common import (
+    format_counts,
+    load_cluster,
+    load_qasm,
+    nonnegative_int,
+    positive_int,
+    print_report,
+)
+from welinq_core.errors import CircuitError
+from welinq_core.resources import check_shots
+from welinq_core.seeding import check_seed
 
 
 def register(sub) -> None:  # noqa: ANN001
@@ -13,9 +23,9 @@ def register(sub) -> None:  # noqa: ANN001
     p = sub.add_parser("run", help="run an OpenQASM circuit on a cluster")
     p.add_argument("circuit")
     p.add_argument("--cluster", default="ideal", help="preset name or cluster JSON file")
-    p.add_argument("--shots", type=int, default=1024)
+    p.add_argument("--shots", type=positive_int, default=1024)
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--top", type=int, default=16, help="outcomes to print")
+    p.add_argument("--top", type=nonnegative_int, default=16, help="outcomes to print")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
 
@@ -23,10 +33,17 @@ def register(sub) -> None:  # noqa: ANN001
 def cmd_run(args: argparse.Namespace) -> int:
     from qiskit_welinq.backend import ClusterBackend
 
-    qc = load_qasm(args.circuit)
+    seed = check_seed(args.seed, name="--seed")
+    shots = check_shots(args.shots, name="--shots")
     cluster = load_cluster(args.cluster)
+    qc = load_qasm(args.circuit, max_qubits=cluster.num_data_qubits)
+    if qc.num_clbits == 0:
+        raise CircuitError(
+            f"circuit file {args.circuit!r} measures nothing, so there are no counts to print; add measure "
+            "statements (e.g. measure q -> c;)"
+        )
     backend = ClusterBackend(cluster)
-    result = backend.run(qc, shots=args.shots, seed_simulator=args.seed).result()
+    result = backend.run(qc, shots=shots, seed_simulator=seed).result()
     meta = result.results[0].metadata
     if args.json:
         print(json.dumps({"counts": result.get_counts(), "report": meta["welinq"], "method": meta["method"]}))

@@ -103,7 +103,9 @@ class Planner:
         slots = data_slots(cluster, assignment)
         self.slot_of = [slot for _, slot in slots]
         self.free_slots: dict[str, list[int]] = {
-            name: sorted(set(range(cap)) - {s for (qpu, s) in slots if qpu == name}, reverse=True)
+            # Only the lowest len(assignment) slots can ever be occupied: plan what the circuit uses.
+            name: sorted(set(range(min(cap, len(self.where)))) - {s for (qpu, s) in slots if qpu == name},
+                         reverse=True)
             for name, cap in self.capacity.items()
         }
         self.teleport_info: list[dict] = []

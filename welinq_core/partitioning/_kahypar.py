@@ -7,6 +7,7 @@ qubit weighs ``W = G + 1`` and every gate vertex 1, and block ``i`` may hold
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -84,22 +85,21 @@ r-hfc-distance-based-piercing=true
 r-hfc-mbc=true
 """
 
-_INI_PATH: str | None = None
-
-
 def available() -> bool:
     """Whether the ``kahypar`` module can be imported."""
     return _kahypar is not None
 
 
-def _ini_path() -> str:
-    global _INI_PATH
-    if _INI_PATH is None or not os.path.exists(_INI_PATH):
-        fd, path = tempfile.mkstemp(prefix="welinq-kahypar-", suffix=".ini")
+def _load_ini(ctx: object) -> None:
+    """Load the configuration into ``ctx`` from a temporary file, removed right after."""
+    fd, path = tempfile.mkstemp(prefix="welinq-kahypar-", suffix=".ini")
+    try:
         with os.fdopen(fd, "w") as f:
             f.write(_INI)
-        _INI_PATH = path
-    return _INI_PATH
+        ctx.loadINIconfiguration(path)  # type: ignore[attr-defined]
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(path)
 
 
 def kahypar_partition(hg: PacketHypergraph, capacities: Sequence[int], *, seed: int) -> list[int] | None:
@@ -118,7 +118,7 @@ def kahypar_partition(hg: PacketHypergraph, capacities: Sequence[int], *, seed: 
     try:
         h = _kahypar.Hypergraph(hg.num_vertices, len(hg.edges), index, pins, k, [1] * len(hg.edges), node_weights)
         ctx = _kahypar.Context()
-        ctx.loadINIconfiguration(_ini_path())
+        _load_ini(ctx)
         ctx.setK(k)
         ctx.setEpsilon(0.03)
         ctx.setCustomTargetBlockWeights([int(c) * w + n_gates for c in capacities])
