@@ -337,7 +337,7 @@ class ClusterSimulator(
     def _run(
         self, circuit: cirq.AbstractCircuit, param_resolver: cirq.ParamResolver, repetitions: int
     ) -> dict[str, np.ndarray]:
-        repetitions = check_shots(repetitions, name="repetitions")
+        repetitions = check_shots(repetitions, name="repetitions", minimum=0)
         prep = self._prepare(circuit, param_resolver)
         if not prep.layout:
             return {}

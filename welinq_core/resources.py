@@ -137,16 +137,17 @@ def memory_budget_bytes() -> int:
     return min(v for v in memory_limits().values() if v is not None)
 
 
-def check_shots(shots: object, *, name: str = "shots", budget_bytes: int | None = None) -> int:
+def check_shots(shots: object, *, name: str = "shots", budget_bytes: int | None = None, minimum: int = 1) -> int:
     """``shots`` as an int, refused (naming the limit and the fix) if its results would not fit.
 
     Python and NumPy integers are accepted; booleans, floats and strings are not.
+    ``minimum`` is 1 for Qiskit's shots, 0 for Cirq's repetitions (Cirq allows none).
 
     Raises:
         OptionsError: If ``shots`` is not an integer >= 1 or exceeds :data:`MAX_SHOTS`.
         SimulationTooLargeError: If ``shots`` results would need more memory than the budget.
     """
-    value = as_int(name, shots, minimum=1, maximum=MAX_SHOTS)
+    value = as_int(name, shots, minimum=minimum, maximum=MAX_SHOTS)
     budget = int((memory_budget_bytes() if budget_bytes is None else budget_bytes) * FRACTION)
     need = value * BYTES_PER_SHOT
     if need > budget:

@@ -22,6 +22,8 @@ import numbers
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from welinq_core.errors import OptionsError
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ def check_flag(name: str, value: object, *, allow_none: bool = False) -> bool | 
     """``value`` as a bool (NumPy booleans accepted); None only with ``allow_none``."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return bool(value)
     want = "True, False or None" if allow_none else "True or False"
     raise OptionsError(f"{name}={value!r} must be {want}; got a {type(value).__name__}")
