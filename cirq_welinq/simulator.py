@@ -74,6 +74,8 @@ from cirq_welinq.device import ClusterDevice
 __all__ = ["ClusterSimulator"]
 
 _CACHE_SIZE = 64
+#: Engines of ``ClusterSimulator(method=...)``: ``automatic`` picks stim for Clifford circuits.
+METHODS = ("automatic", "stim", "cirq")
 _DENSITY_MATRIX_MAX_QUBITS = 12
 
 
@@ -201,6 +203,11 @@ class ClusterSimulator(
             call, and point ``i`` is sampled with ``spawn_seeds(that_seed, points)[i]``:
             the same ``seed`` gives the same results on any executor and any number of
             workers. Defaults to None.
+        method: Sampling engine of ``run``: ``"automatic"`` (stim for Clifford circuits
+            with Pauli noise, measurements and fed-forward Pauli corrections, when stim
+            is installed; Cirq's simulators otherwise), ``"stim"`` (forced; a
+            non-Clifford circuit raises ``UnsupportedGateError``) or ``"cirq"``.
+            Defaults to ``"automatic"``.
 
     Attributes:
         last_compiled: The :class:`~welinq_core.pipeline.CompiledProgram` of the last
@@ -218,6 +225,7 @@ class ClusterSimulator(
         seed_partition: int | None = 0,
         assignment: Sequence[str] | dict[int, str] | None = None,
         executor: Any = None,
+        method: str = "automatic",
     ) -> None:
         self._device = ClusterDevice(_checked_cluster(cluster))
         check_choice("mode", mode, MODES)
@@ -229,6 +237,9 @@ class ClusterSimulator(
             raise OptionsError(f"dtype={dtype!r} must be a complex dtype (np.complex64 or np.complex128)")
         check_executor(executor)
         self._executor = executor
+        if method not in METHODS:
+            raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
+        self._method = method
         self._mode = mode
         self._dtype = dtype
         self._prng = cirq.value.parse_random_state(_checked_random_state(seed))
@@ -341,6 +352,11 @@ class ClusterSimulator(
         prep = self._prepare(circuit, param_resolver)
         if not prep.layout:
             return {}
+        if self._method == "stim" or self._method == "automatic" and _stim_can_run(prep.compiled.circuit):
+            from welinq_core.qec.stim_sampler import sample_clbits
+
+            seed = int(self._prng.randint(0, 2**63 - 1, dtype=np.int64))
+            return _records_from_clbits(prep, sample_clbits(prep.compiled.circuit, shots=repetitions, seed=seed))
         use_dm = self._use_dm(prep)
         engine: cirq.SimulatesSamples = (
             cirq.DensityMatrixSimulator(dtype=self._dtype, seed=self._prng)
@@ -497,6 +513,28 @@ def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
         if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
     )
     return dict(engine.run(task.engine, repetitions=task.repetitions).records)
+
+
+def _stim_can_run(circuit: Circuit) -> bool:
+    """Whether stim (installed, Clifford circuit) can sample ``circuit``."""
+    try:
+        from welinq_core.qec.stim_sampler import stim_incompatibility
+    except ImportError:
+        return False
+    return stim_incompatibility(circuit) is None
+
+
+def _records_from_clbits(prep: _Prepared, bits: np.ndarray) -> dict[str, np.ndarray]:
+    """The user's records ``{key: (repetitions, instances, bits)}`` from sampled IR classical bits."""
+    out = {}
+    for key, recs in records_by_key(prep.layout).items():
+        width = max(len(r.clbits) for r in recs)
+        arr = np.zeros((bits.shape[0], len(recs), width), dtype=np.uint8)
+        for j, rec in enumerate(recs):
+            for i, (c, inv) in enumerate(zip(rec.clbits, rec.invert_mask)):
+                arr[:, j, i] = bits[:, c] ^ np.uint8(int(inv))
+        out[key] = arr
+    return out
 
 
 def _remember(cache: OrderedDict, key: Any, value: Any) -> None:

@@ -96,10 +96,10 @@ class ClusterBackend(BackendV2):
             qubits and feed-forward) or ``"static"`` (no extra qubits; approximate
             for such packets, flagged ``effective_exact: False`` in the report).
             Defaults to ``"exact"``.
-        method: Aer simulation method, one of ``automatic`` (chosen per circuit:
-            stabilizer for Clifford circuits, density matrix for small noisy ones,
+        method: Simulation method, one of ``automatic`` (chosen per circuit: stim for
+            Clifford circuits, density matrix for small noisy ones,
             state vector with shot branching, matrix product states for wide ones),
-            ``stabilizer``, ``density_matrix``, ``statevector``,
+            ``stim``, ``stabilizer`` (Aer's), ``density_matrix``, ``statevector``,
             ``matrix_product_state``. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
         protocols: Remote-operation protocols, ``("telegate",)`` or

@@ -6,7 +6,8 @@ Example::
 
 Sweeps distance, bulk and interface error, decodes with pymatching on several processes,
 appends to the CSV (re-running resumes and adds shots), prints the logical error per round
-and the estimated threshold crossings, and optionally plots one curve per distance.
+and the estimated threshold crossings (of the logical error per shot of d-round experiments,
+and per round), and optionally plots one curve per distance.
 """
 
 from __future__ import annotations
@@ -91,18 +92,20 @@ def cmd_qec(args: argparse.Namespace) -> int:
         print(f"| {pt.distance} | {pt.rounds} | {pt.bulk_error:g} | {pt.interface_error:g} | {pt.shots} | "
               f"{pt.errors} | {pt.per_round:.3e} [{pt.per_round_low:.2e}, {pt.per_round_high:.2e}] |")
     along = "interface_error" if args.along == "interface" else "bulk_error"
+    fixed = "bulk" if along == "interface_error" else "interface"
     crossings = threshold_crossings(points, along=along)
-    if not crossings:
-        print(f"no crossing of consecutive distances along the {args.along} error in this range")
-    for c in crossings:
-        fixed = "bulk" if along == "interface_error" else "interface"
-        print(f"crossing d={c.small}/d={c.large} at {args.along} error {c.value:.4g} "
-              f"({fixed} {c.fixed:g}; between {c.bracket[0]:g} and {c.bracket[1]:g})")
+    for metric, found in (("per shot", crossings), ("per round", threshold_crossings(points, along=along,
+                                                                                     metric="per_round"))):
+        if not found:
+            print(f"no crossing of consecutive distances ({metric}) along the {args.along} error in this range")
+        for c in found:
+            print(f"crossing ({metric}) d={c.small}/d={c.large} at {args.along} error {c.value:.4g} "
+                  f"({fixed} {c.fixed:g}; between {c.bracket[0]:g} and {c.bracket[1]:g})")
     if args.plot:
         import matplotlib
 
         matplotlib.use("Agg")
-        ax = plot_logical_error(stats, along=along)
+        ax = plot_logical_error(stats, along=along, crossings=crossings)
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
         print(f"plot written to {args.plot}")
     return 0

@@ -30,7 +30,7 @@ def _ghz(n, t_gate=False):
     return qc
 
 
-@pytest.mark.parametrize("t_gate,expected", [(False, "stabilizer"), (True, "density_matrix")])
+@pytest.mark.parametrize("t_gate,expected", [(False, "stim"), (True, "density_matrix")])
 def test_method_is_chosen_and_reported(t_gate, expected):
     res = ClusterBackend(_noisy()).run(_ghz(6, t_gate), shots=400, seed_simulator=1).result()
     meta = res.results[0].metadata

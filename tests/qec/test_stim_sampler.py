@@ -115,3 +115,20 @@ def test_conditions_stim_cannot_express_are_refused():
     for op, words in [(two_bits, "several classical bits"), (conditioned_h, "conditioned 'h'")]:
         reason = stim_incompatibility(Circuit(num_qubits=1, num_clbits=2, operations=[op]))
         assert reason is not None and words in reason
+
+
+def test_uniform_depolarizing_channels_become_stims_depolarize():
+    import itertools
+
+    labels = ["".join(p) for p in itertools.product("IXYZ", repeat=2)]
+    terms = tuple((lab, 0.85 if lab == "II" else 0.01) for lab in labels)
+    ops = [Operation(name="pauli_channel", qubits=(0, 1), pauli_terms=terms),
+           Operation(name="measure", qubits=(0, 1), clbits=(0, 1))]
+    circuit = Circuit(num_qubits=2, num_clbits=2, operations=ops)
+    program = to_stim(circuit)
+    assert [inst.name for inst in program.circuit][0] == "DEPOLARIZE2"
+    assert program.circuit[0].gate_args_copy() == pytest.approx([0.15])
+    # X or Y on a qubit flips its bit: 4 of the 15 errors flip only bit 0 (XI, XZ, YI, YZ), etc.
+    freq = np.bincount(np.array(sample_memory(circuit, shots=100_000, seed=3)), minlength=4) / 100_000
+    for value, p in {0: 0.85 + 3 * 0.01, 1: 0.04, 2: 0.04, 3: 0.04}.items():
+        assert abs(freq[value] - p) < 5 * np.sqrt(p * (1 - p) / 100_000)

@@ -208,17 +208,23 @@ class Crossing:
     bracket: tuple[float, float]
 
 
-def threshold_crossings(points: Iterable[LogicalErrorPoint], *, along: str = "interface_error") -> list[Crossing]:
-    """Crossings of consecutive distances' per-round curves, for each value of the fixed axis.
+def threshold_crossings(points: Iterable[LogicalErrorPoint], *, along: str = "interface_error",
+                        metric: str = "per_shot") -> list[Crossing]:
+    """Crossings of consecutive distances' curves, for each value of the fixed axis.
 
     For distances ``d1 < d2`` on the same fixed error, the ratio ``g = log(p_d2 / p_d1)`` is
     negative below threshold and positive above; the crossing is where ``g`` first
     changes sign, interpolated linearly in ``log(x)``. Points with no logical error are
     skipped. Curves that never cross give no entry.
 
+    ``metric="per_shot"`` (default) compares the logical error of whole experiments of
+    ``d`` rounds, the usual threshold definition; ``"per_round"`` compares the per-round
+    rates, which near 50 % per shot are compressed towards each other (so their
+    crossing, if any, sits higher).
+
     Examples:
         >>> pts = [LogicalErrorPoint(distance=d, rounds=d, bulk_error=0.001, interface_error=x, shots=1,
-        ...        errors=0, per_shot=0, per_round=p, per_round_low=p, per_round_high=p)
+        ...        errors=0, per_shot=p, per_round=p, per_round_low=p, per_round_high=p)
         ...        for d, x, p in [(3, 0.05, 0.01), (3, 0.2, 0.05), (5, 0.05, 0.005), (5, 0.2, 0.1)]]
         >>> c = threshold_crossings(pts)[0]
         >>> (c.small, c.large), round(c.value, 4)
@@ -226,11 +232,14 @@ def threshold_crossings(points: Iterable[LogicalErrorPoint], *, along: str = "in
     """
     if along not in ("interface_error", "bulk_error"):
         raise OptionsError(f"along={along!r} must be 'interface_error' or 'bulk_error'")
+    if metric not in ("per_shot", "per_round"):
+        raise OptionsError(f"metric={metric!r} must be 'per_shot' or 'per_round'")
     other = "bulk_error" if along == "interface_error" else "interface_error"
     curves: dict[float, dict[int, dict[float, float]]] = {}
     for p in points:
-        if p.per_round > 0:
-            curves.setdefault(getattr(p, other), {}).setdefault(p.distance, {})[getattr(p, along)] = p.per_round
+        y = getattr(p, metric)
+        if y > 0:
+            curves.setdefault(getattr(p, other), {}).setdefault(p.distance, {})[getattr(p, along)] = y
     out = []
     for fixed, by_d in sorted(curves.items()):
         ds = sorted(by_d)
@@ -248,11 +257,11 @@ def threshold_crossings(points: Iterable[LogicalErrorPoint], *, along: str = "in
 
 
 def plot_logical_error(stats: Iterable[sinter.TaskStats], *, along: str = "interface_error", ax: Any = None,
-                       title: str | None = None) -> Any:
+                       title: str | None = None, crossings: Iterable[Crossing] = ()) -> Any:
     """Logical error per round against ``along``, one curve per distance (and fixed error).
 
     Uses :func:`sinter.plot_error_rate` (shaded regions: likelihood-ratio intervals).
-    Needs matplotlib. Returns the matplotlib Axes.
+    ``crossings`` are drawn as dotted vertical lines. Needs matplotlib. Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
@@ -273,6 +282,10 @@ def plot_logical_error(stats: Iterable[sinter.TaskStats], *, along: str = "inter
                   else "bulk error p")
     ax.set_ylabel("logical error per round")
     ax.grid(which="both", alpha=0.3)
+    for c in crossings:
+        ax.axvline(c.value, linestyle=":", color="grey")
+        ax.annotate(f"d={c.small}/{c.large}: {c.value:.3g}", (c.value, 0.98), xycoords=("data", "axes fraction"),
+                    rotation=90, va="top", ha="right", fontsize=8, color="grey")
     ax.legend()
     if title:
         ax.set_title(title)

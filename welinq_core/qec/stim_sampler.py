@@ -27,6 +27,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 
 import numpy as np
 import stim
@@ -43,7 +44,6 @@ STIM_GATES: dict[str, str] = {
     "sxdg": "SQRT_X_DAG", "cx": "CX", "cy": "CY", "cz": "CZ", "swap": "SWAP",
 }
 _CONTROLLED_PAULI = {"x": "CX", "y": "CY", "z": "CZ"}
-_PAULI_TARGET = {"X": stim.target_x, "Y": stim.target_y, "Z": stim.target_z}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -90,18 +90,28 @@ def stim_incompatibility(circuit: Circuit) -> str | None:
     return None
 
 
-def _append_pauli_channel(out: stim.Circuit, op: Operation) -> None:
-    """Exact mixture: E(p1) P1, ELSE(p2 / (1 - p1)) P2, ... over the non-identity terms."""
+def _pauli_channel_lines(op: Operation) -> list[str]:
+    """Exact mixture: E(p1) P1, ELSE(p2 / (1 - p1)) P2, ... over the non-identity terms.
+
+    A uniform depolarizing channel on one or two qubits becomes ``DEPOLARIZE1/2``.
+    """
+    k = len(op.qubits)
+    if k <= 2:
+        errors = {label: p for label, p in op.pauli_terms if set(label) != {"I"} and p > 0}
+        values = list(errors.values())
+        if len(errors) == 4**k - 1 and max(values) - min(values) <= 1e-15 * max(values):
+            return [f"DEPOLARIZE{k}({sum(values)!r}) " + " ".join(str(q) for q in op.qubits)]
+    lines = []
     remaining = 1.0
-    first = True
     for label, p in op.pauli_terms:
         if set(label) == {"I"} or p <= 0:
             continue
-        targets = [_PAULI_TARGET[c](q) for c, q in zip(label, op.qubits) if c != "I"]
+        targets = " ".join(f"{c}{q}" for c, q in zip(label, op.qubits) if c != "I")
         conditional = min(1.0, p / remaining) if remaining > 1e-15 else 1.0
-        out.append("CORRELATED_ERROR" if first else "ELSE_CORRELATED_ERROR", targets, conditional)
-        first = False
+        name = "ELSE_CORRELATED_ERROR" if lines else "CORRELATED_ERROR"
+        lines.append(f"{name}({conditional!r}) {targets}")
         remaining -= p
+    return lines
 
 
 def to_stim(circuit: Circuit) -> StimProgram:
@@ -115,37 +125,55 @@ def to_stim(circuit: Circuit) -> StimProgram:
         raise UnsupportedGateError(
             f"method='stim' cannot run this circuit: it has {reason}; use method='automatic' "
             "(stim is chosen automatically when it can run the circuit)")
-    out = stim.Circuit()
+    # built as text and parsed once: appending instruction by instruction is quadratic-ish in stim
+    lines: list[str] = []
     record_of = [-1] * circuit.num_clbits
     num_measurements = 0
     for op in circuit.operations:
         name = op.name
+        qubits = " ".join(str(q) for q in op.qubits)
         if name == "barrier":
-            out.append("TICK")
+            lines.append("TICK")
         elif name == "measure":
-            out.append("M", list(op.qubits))
+            lines.append(f"M {qubits}")
             for c in op.clbits:
                 record_of[c] = num_measurements
                 num_measurements += 1
         elif name == "reset":
-            out.append("R", list(op.qubits))
+            lines.append(f"R {qubits}")
         elif name == "pauli_channel":
-            _append_pauli_channel(out, op)
+            lines.extend(_pauli_channel_lines(op))
         elif op.condition is None:
-            out.append(STIM_GATES[name], list(op.qubits))
+            lines.append(f"{STIM_GATES[name]} {qubits}")
         else:
             bit, value = op.condition.clbits[0], op.condition.value
             rec = record_of[bit]
             if value == 0:  # applied when the bit is 0: apply, and undo when it is 1
-                out.append(STIM_GATES[name], list(op.qubits))
+                lines.append(f"{STIM_GATES[name]} {qubits}")
             if rec >= 0:
-                out.append(_CONTROLLED_PAULI[name], [stim.target_rec(rec - num_measurements), op.qubits[0]])
-    return StimProgram(circuit=out, clbit_records=tuple(record_of))
+                lines.append(f"{_CONTROLLED_PAULI[name]} rec[{rec - num_measurements}] {op.qubits[0]}")
+    return StimProgram(circuit=stim.Circuit("\n".join(lines)), clbit_records=tuple(record_of))
+
+
+_PROGRAMS: OrderedDict[int, tuple[Circuit, StimProgram]] = OrderedDict()
+
+
+def _cached_program(circuit: Circuit) -> StimProgram:
+    """:func:`to_stim`, remembered for the last few circuit objects (compiled programs are reused)."""
+    hit = _PROGRAMS.get(id(circuit))
+    if hit is not None and hit[0] is circuit:
+        _PROGRAMS.move_to_end(id(circuit))
+        return hit[1]
+    program = to_stim(circuit)
+    _PROGRAMS[id(circuit)] = (circuit, program)
+    while len(_PROGRAMS) > 16:
+        _PROGRAMS.popitem(last=False)
+    return program
 
 
 def sample_clbits(circuit: Circuit | StimProgram, *, shots: int, seed: int | None = None) -> np.ndarray:
     """Sample the classical bits: a ``(shots, num_clbits)`` uint8 array (bit ``i`` in column ``i``)."""
-    program = circuit if isinstance(circuit, StimProgram) else to_stim(circuit)
+    program = circuit if isinstance(circuit, StimProgram) else _cached_program(circuit)
     seed = check_seed(seed, name="seed")
     num_clbits = len(program.clbit_records)
     if program.circuit.num_measurements == 0:
