@@ -40,7 +40,12 @@ BULK_SWEEP = dict(distances=[3, 5, 7], bulk_errors=[float(f"{x:.4g}") for x in n
 
 
 def ramette(args: argparse.Namespace) -> None:
-    from welinq_core.qec.collect import collect_memory, logical_error_points, memory_tasks, threshold_crossings
+    from welinq_core.qec.collect import (
+        collect_memory,
+        logical_error_points,
+        memory_tasks,
+        threshold_crossings,
+    )
 
     tasks = memory_tasks(**INTERFACE_SWEEP) + memory_tasks(**BULK_SWEEP)
     shots, errors = (20_000, 100) if args.quick else (args.max_shots, args.max_errors)
@@ -69,7 +74,7 @@ def ramette(args: argparse.Namespace) -> None:
 P1, P2, READOUT, BELL_F = 1e-3, 1e-2, 1e-2, 0.97
 
 
-def _monolithic_stim(n: int, k: int):  # noqa: ANN202
+def _monolithic_stim(n: int, k: int):
     """The equivalent monolithic noisy GHZ circuit in stim: same local noise, link noise on the k - 1 seam CNOTs."""
     import stim
 
@@ -128,9 +133,9 @@ def ghz(args: argparse.Namespace) -> None:
     print("|---|---|---|")
     print(f"| stim alone, monolithic noisy circuit (compile + sample) | {t_stim:.3f} | 1.0 |")
     print(f"| ClusterBackend.run, first run (partition, lower, schedule, noise, stim, counts) | {t_cold:.2f} | "
-          f"{t_cold / t_stim:.0f} |")
+          f"{t_cold / t_stim:.1f} |")
     print(f"| ClusterBackend.run, same circuit again (compiled program cached) | {t_warm:.2f} | "
-          f"{t_warm / t_stim:.0f} |")
+          f"{t_warm / t_stim:.1f} |")
     print(f"\nmethod: {meta['method']} ({meta.get('method_reason', '')}); Bell pairs: "
           f"{meta['welinq']['total_bell_pairs']}; all-0 or all-1 shots: {ends} of {shots}")
     print(f"command: python benchmarks/qec.py ghz --qubits {n} --qpus {k} --shots {shots}")

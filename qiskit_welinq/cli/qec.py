@@ -18,7 +18,7 @@ import numpy as np
 
 from welinq_core.errors import OptionsError
 
-__all__ = ["register", "parse_values", "cmd_qec"]
+__all__ = ["cmd_qec", "parse_values", "register"]
 
 
 def parse_values(text: str, *, name: str, integer: bool = False) -> list:
@@ -44,7 +44,7 @@ def parse_values(text: str, *, name: str, integer: bool = False) -> list:
     return values
 
 
-def register(sub) -> None:  # noqa: ANN001
+def register(sub) -> None:
     """Add the ``qec`` subcommand to the parser's subcommands."""
     p = sub.add_parser("qec", help="surface-code thresholds across QPUs (stim, sinter, pymatching)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

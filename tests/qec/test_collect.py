@@ -17,6 +17,7 @@ from welinq_core.qec.collect import (
     threshold_crossings,
 )
 
+
 def test_collect_appends_to_a_csv_and_resumes(tmp_path):
     csv = tmp_path / "sweep.csv"
     tasks = memory_tasks(distances=[3], bulk_errors=[0.002], interface_errors=[0.05, 0.2])

@@ -38,11 +38,11 @@ from welinq_core.qec.noise_models import BULK_MODELS, BulkNoise, InterfaceNoise
 __all__ = [
     "BASES",
     "BULK_MODELS",
-    "BulkNoise",
     "INTERFACE_CHANNELS",
+    "SEAMS",
+    "BulkNoise",
     "InterfaceNoise",
     "MemoryExperiment",
-    "SEAMS",
     "SurfaceCodeLayout",
     "memory_circuit",
     "surface_code_layout",

@@ -31,7 +31,7 @@ import numbers
 
 from welinq_core.errors import OptionsError
 
-__all__ = ["SEAMS", "SurfaceCodeLayout", "surface_code_layout", "check_distance"]
+__all__ = ["SEAMS", "SurfaceCodeLayout", "check_distance", "surface_code_layout"]
 
 #: The two orientations of the cut between QPUs.
 SEAMS: tuple[str, ...] = ("vertical", "horizontal")

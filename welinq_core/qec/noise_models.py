@@ -51,7 +51,7 @@ import numpy as np
 
 from welinq_core.errors import OptionsError, PhysicsParameterError
 
-__all__ = ["BULK_MODELS", "BulkNoise", "InterfaceNoise", "PAULI_PAIRS", "check_probability"]
+__all__ = ["BULK_MODELS", "PAULI_PAIRS", "BulkNoise", "InterfaceNoise", "check_probability"]
 
 #: Named bulk noise models.
 BULK_MODELS: tuple[str, ...] = ("uniform", "si1000")
