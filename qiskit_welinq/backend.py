@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -45,7 +46,7 @@ from tqdm import tqdm
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
-from qiskit_welinq.engine import METHODS, EngineResult
+from qiskit_welinq.engine import METHODS, PROGRESS_AFTER_S, EngineResult, sample_program
 from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
@@ -104,8 +105,9 @@ class ClusterBackend(BackendV2):
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
         protocols: Remote-operation protocols, ``("telegate",)`` or
             ``("telegate", "teledata")``. Defaults to ``("telegate",)``.
-        progress: Show a progress bar over the tasks of a job: True, False, or
-            None (only for jobs of more than 4 tasks). Defaults to None.
+        progress: Show a progress bar (over the tasks of a job, or over the shot
+            groups of a single circuit): True, False, or None (only when the run takes
+            more than a few seconds; ``WELINQ_PROGRESS=0`` turns it off). Defaults to None.
         executor: Where the job's sampling tasks run: a ``concurrent.futures.Executor``
             (``ProcessPoolExecutor``, ``ThreadPoolExecutor``), a ``dask.distributed.Client``,
             or None (in this process). Circuits are compiled here; each (circuit, shot
@@ -253,10 +255,21 @@ class ClusterBackend(BackendV2):
             compiled, shots=opts["shots"], seed=None, seeds=seeds, method=opts["method"],
             shots_per_task=opts["shots_per_task"],
         )
-        show = opts["progress"] if opts["progress"] is not None else len(tasks) > 4
+        # One progress bar, over the tasks of a job; for a single task, over its shot groups.
+        # Shown only when the run takes more than a few seconds (or progress=True), never
+        # with progress=False or WELINQ_PROGRESS=0.
+        quiet = opts["progress"] is False or os.environ.get("WELINQ_PROGRESS") == "0"
         samples: list[EngineResult | None] = [None] * len(tasks)
-        with tqdm(total=len(tasks), desc=f"{self.name}", unit="task", disable=not show) as bar:
-            for i, sample in iter_completed(sample_task, tasks, executor=opts["executor"]):
+        if len(tasks) == 1 and opts["executor"] is None:
+            t = tasks[0]
+            samples[0] = sample_program(t.compiled, shots=t.shots, seed=t.seed, method=t.method,
+                                        progress=False if quiet else opts["progress"])
+            tasks_left: list = []
+        else:
+            tasks_left = tasks
+        with tqdm(total=len(tasks_left), desc=f"{self.name}", unit="task", leave=False,
+                  disable=quiet or not tasks_left, delay=0.0 if opts["progress"] else PROGRESS_AFTER_S) as bar:
+            for i, sample in iter_completed(sample_task, tasks_left, executor=opts["executor"]):
                 samples[i] = sample
                 bar.update()
         results = []
@@ -296,6 +309,7 @@ class ClusterBackend(BackendV2):
             seed=opts["seed_partition"],
             assignment=assignment,
             protocols=opts["protocols"],
+            draw_per_shot=True,
         )
         cache[key] = compiled
         if len(cache) > self._CACHE_SIZE:

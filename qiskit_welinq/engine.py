@@ -42,11 +42,13 @@ from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
 from welinq_core.resources import memory_budget_bytes
 from welinq_core.pipeline import CompiledProgram
+from welinq_core.shots import plan_shots
 from qiskit_welinq.convert import circuit_to_qiskit
 
 __all__ = [
     "EngineResult",
     "run_on_aer",
+    "sample_program",
     "choose_method",
     "defer_measurements",
     "estimate_memory_bytes",
@@ -307,16 +309,26 @@ def _check_representable(circuit: Circuit, method: str) -> None:
         )
 
 
-def run_on_aer(
-    compiled: CompiledProgram, *, shots: int, seed: int | None, method: str = "automatic"
+def sample_program(
+    compiled: CompiledProgram, *, shots: int, seed: int | None, method: str = "automatic",
+    progress: bool | None = None,
 ) -> EngineResult:
-    """Simulate ``compiled`` on Aer for ``shots`` shots.
+    """Sample ``compiled`` on Aer for ``shots`` shots: the engine's unit of work.
+
+    A pure function of its arguments (picklable, so executors may run it anywhere):
+    the shots are split into groups by :func:`welinq_core.shots.plan_shots` (each
+    shot draws its own noise events; shots that drew the same share one circuit),
+    each group is simulated with its own seed spawned from ``seed``, and the
+    samples go back to their shots.
 
     Args:
         compiled: The compiled program.
         shots: Number of shots (a positive Python or NumPy integer).
-        seed: Aer's ``seed_simulator`` (None: Aer draws one).
-        method: One of :data:`METHODS`; ``"automatic"`` uses :func:`choose_method`.
+        seed: Seed of the run (None: fresh entropy); same seed, same samples.
+        method: One of :data:`METHODS`; ``"automatic"`` uses :func:`choose_method`
+            for every group.
+        progress: Show a progress bar over the groups: None (default) when the run
+            takes more than a few seconds, unless ``WELINQ_PROGRESS=0``.
 
     Returns:
         An :class:`EngineResult`; its ``memory`` is None when the circuit measures nothing
@@ -331,9 +343,63 @@ def run_on_aer(
     if method not in METHODS:
         raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
     shots = _check_shots(shots)
-    circuit = defer_measurements(compiled.circuit, compiled.num_user_clbits)
-    if method == "stim" or method == "automatic" and _stim_can_run(compiled.circuit):
+    if not any(op.name == "measure" for op in compiled.circuit.operations):
+        return EngineResult(memory=None, method="none", metadata={}, reason="the circuit measures nothing")
+    if method == "stim" or method == "automatic" and compiled.drawn is None and _stim_can_run(compiled.circuit):
         return _run_on_stim(compiled, shots=shots, seed=seed, forced=method == "stim")
+    groups = plan_shots(compiled, shots=shots, seed=seed)
+    prepared = [_prepare(g.circuit, compiled, g.num_shots, method) for g in groups]  # all checks first
+    memory = [0] * shots
+    methods: dict[str, int] = {}
+    first: EngineResult | None = None
+    for group, prep in zip(_progress(groups, progress), prepared):
+        res = _run_prepared(prep, compiled, shots=group.num_shots, seed=group.seed)
+        first = first or res
+        methods[res.method] = methods.get(res.method, 0) + group.num_shots
+        for i, v in zip(group.shots.tolist(), res.memory):  # type: ignore[arg-type]
+            memory[i] = v
+    assert first is not None
+    meta = dict(first.metadata)
+    meta["shot_groups"] = len(groups)
+    if len(methods) > 1:
+        meta["methods_by_shots"] = methods
+    reason = first.reason
+    if len(groups) > 1:
+        reason += f"; {len(groups)} shot groups (noise events drawn per shot)"
+    return EngineResult(memory=memory, method=first.method, metadata=meta, reason=reason,
+                        estimated_bytes=first.estimated_bytes)
+
+
+def run_on_aer(
+    compiled: CompiledProgram, *, shots: int, seed: int | None, method: str = "automatic"
+) -> EngineResult:
+    """Simulate ``compiled`` on Aer (same as :func:`sample_program`)."""
+    return sample_program(compiled, shots=shots, seed=seed, method=method)
+
+
+#: Runs expected to take longer than this many seconds show a progress bar.
+PROGRESS_AFTER_S = 3.0
+
+
+def _progress(groups: list, progress: bool | None) -> Any:
+    if progress is False or os.environ.get("WELINQ_PROGRESS") == "0" or len(groups) < 2:
+        return groups
+    from tqdm import tqdm
+
+    return tqdm(groups, desc="welinq shot groups", unit="group", delay=0.0 if progress else PROGRESS_AFTER_S,
+                leave=False)
+
+
+@dataclasses.dataclass
+class _Prepared:
+    circuit: Circuit
+    method: str
+    reason: str
+    need: int
+
+
+def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
+    circuit = defer_measurements(circuit, compiled.num_user_clbits)
     if method == "automatic":
         method, reason = choose_method(circuit, shots)
     else:
@@ -353,8 +419,11 @@ def run_on_aer(
             required_bytes=need,
             available_bytes=budget,
         )
-    if not any(op.name == "measure" for op in circuit.operations):
-        return EngineResult(memory=None, method="none", metadata={}, reason="the circuit measures nothing")
+    return _Prepared(circuit=circuit, method=method, reason=reason, need=need)
+
+
+def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, seed: int | None) -> EngineResult:
+    circuit, method, n = prep.circuit, prep.method, prep.circuit.num_qubits
     qc = fit_to_method(circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits), method)
     dynamic = circuit.has_mid_circuit_measurement() or any(op.name == "pauli_channel" for op in circuit.operations)
     options: dict[str, Any] = {"method": method}
@@ -375,6 +444,5 @@ def run_on_aer(
     raw = getattr(exp.data, "memory", None)
     memory = [0] * shots if raw is None else [int(h, 16) & mask for h in raw]
     meta = dict(exp.metadata) if exp.metadata else {}
-    return EngineResult(
-        memory=memory, method=str(meta.get("method", method)), metadata=meta, reason=reason, estimated_bytes=need
-    )
+    return EngineResult(memory=memory, method=str(meta.get("method", method)), metadata=meta, reason=prep.reason,
+                        estimated_bytes=prep.need)

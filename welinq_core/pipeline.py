@@ -27,6 +27,7 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
 from welinq_core.noise import add_noise
+from welinq_core.noise.drawn import DrawnEvents
 from welinq_core.partitioning import Partition, assignment_from_dict, partition_circuit
 from welinq_core.report import Report, build_report
 from welinq_core.schedule import Schedule, schedule
@@ -51,6 +52,8 @@ class CompiledProgram:
         program: The lowered program (steps, packets, Bell-pair ledger).
         report: The human- and machine-readable report.
         schedule: The timed schedule of one shot (pair states, idle times), or None.
+        drawn: Noise events drawn per shot (``circuit`` lacks them), or None; sample
+            with :func:`welinq_core.shots.plan_shots`.
     """
 
     circuit: Circuit
@@ -60,6 +63,7 @@ class CompiledProgram:
     program: DistributedProgram
     report: Report
     schedule: Schedule | None = None
+    drawn: DrawnEvents | None = None
 
 
 def compile_program(
@@ -74,6 +78,7 @@ def compile_program(
     idle_durations: Mapping[int, tuple[float, float]] | None = None,
     effective_rendering: str = "exact",
     protocols: Sequence[str] | str = ("telegate",),
+    draw_per_shot: bool = False,
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -96,6 +101,10 @@ def compile_program(
             Defaults to the schedule's idle intervals.
         effective_rendering: ``"exact"`` (default) or ``"static"`` (see
             :func:`~welinq_core.noise.add_noise`).
+        draw_per_shot: With ``effective_rendering="exact"``, render the events that
+            need shared randomness as events drawn per shot (``drawn``, sampled by
+            :func:`welinq_core.shots.plan_shots`) instead of randomness qubits. Engines
+            that sample through :func:`~welinq_core.shots.plan_shots` set it.
 
     The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
     given): ideal runs simulate exactly the noiseless rendering.
@@ -120,15 +129,17 @@ def compile_program(
     program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
     timed = schedule(program, seed=seed)
     noise_summary = None
+    drawn = None
     if not cluster.is_ideal or pair_states is not None:
         noisy = add_noise(
             program,
             mode=mode,
             pair_states=timed.pair_states() if pair_states is None else pair_states,
             idle_durations=timed.idle_durations() if idle_durations is None else idle_durations,
-            effective_rendering=effective_rendering,
+            effective_rendering="drawn" if draw_per_shot and effective_rendering == "exact" else effective_rendering,
         )
         simulated, user_bits, noise_summary = noisy.circuit, noisy.num_user_clbits, noisy.summary
+        drawn = noisy.drawn
     elif mode == "explicit":
         explicit = program.explicit_circuit()
         simulated, user_bits = explicit.circuit, explicit.num_user_clbits
@@ -151,4 +162,5 @@ def compile_program(
         program=program,
         report=report,
         schedule=timed,
+        drawn=drawn,
     )

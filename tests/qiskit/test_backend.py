@@ -265,10 +265,13 @@ def test_compile_once_sample_many():
     assert len(backend._compiled) == 2
 
 
-def test_progress_bar_over_many_circuits(capsys):
+def test_progress_bar_only_for_long_runs_or_when_asked(capsys, monkeypatch):
     backend = ClusterBackend(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2))
     result = backend.run([ghz(3)] * 6, shots=20, seed_simulator=1).result()
     assert len(result.results) == 6
-    assert "6/6" in capsys.readouterr().err
-    backend.run([ghz(3)] * 6, shots=20, progress=False)
-    assert "6/6" not in capsys.readouterr().err
+    assert "/6" not in capsys.readouterr().err  # a short job shows no bar
+    backend.run([ghz(3)] * 6, shots=20, progress=True)
+    assert "/6 [" in capsys.readouterr().err
+    monkeypatch.setenv("WELINQ_PROGRESS", "0")
+    backend.run([ghz(3)] * 6, shots=20, progress=True)
+    assert "/6" not in capsys.readouterr().err

@@ -57,6 +57,10 @@ physics (same Bell-diagonal pairs, same local Pauli noise):
        ``effective_rendering="exact"`` picks ``purified`` unless it needs many
        more qubits than ``measured`` (``welinq_core.noise.effective.PURIFY_MAX_EXTRA_QUBITS``);
        ``"purified"``/``"measured"`` force a form.
+       * ``drawn`` (``effective_rendering="drawn"``, what the engines use): each
+         such event is drawn per shot and applied as fixed gates; shots that drew
+         the same outcomes share a circuit (:mod:`welinq_core.noise.drawn`).
+         Exact, no extra qubits, no feed-forward.
     4. ``approximate`` (only with ``effective_rendering="static"``): instead of
        3., the flips are dropped and the event's data Paulis kept. The summary
        then says ``effective_exact: False`` and counts the approximated events.
@@ -122,7 +126,7 @@ __all__ = [
 ]
 
 NOISE_MODES = ("explicit", "effective")
-EFFECTIVE_RENDERINGS = ("exact", "static", "purified", "measured")
+EFFECTIVE_RENDERINGS = ("exact", "static", "purified", "measured", "drawn")
 
 
 def add_noise(

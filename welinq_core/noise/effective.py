@@ -23,6 +23,7 @@ from typing import Any
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.lowering import DistributedProgram
 from welinq_core.noise.channels import pauli_channel_op
+from welinq_core.noise.drawn import DrawnEvent, DrawnEvents
 from welinq_core.noise.events import NoiseEvent, effective_events
 from welinq_core.noise.pauli import PAULI_BITS, flip_pauli, pauli_product, propagate
 from welinq_core.noise.program import NoisyProgram
@@ -55,6 +56,7 @@ def render_effective(src: NoiseSources) -> NoisyProgram:
         num_data_qubits=n,
         mode="effective",
         summary=src.summary("effective", extra),
+        drawn=renderer.drawn_events,
     )
 
 
@@ -78,6 +80,7 @@ class EffectiveRenderer:
         self.flip_cache: dict[tuple[int, int], dict[int, str] | None] = {}
         self.shared: list[tuple[NoiseEvent, list]] = []  # conditional events, placed in finish()
         self.randomness: str | None = None
+        self.drawn: list[DrawnEvent] = []  # events drawn per shot (rendering "drawn")
 
     def put(self, pos: int, prio: int, op: Operation) -> None:
         self.inserts.append((pos, prio, self.seq, op))
@@ -137,6 +140,10 @@ class EffectiveRenderer:
         if self.rendering == "static":
             self.emit_channel(ev.pos, [(p, d) for p, d, _ in resolved], ev.condition)
             self.forms["approximate"] += 1
+            return
+        if self.rendering == "drawn" and ev.condition is None:
+            self.drawn.append(self.drawn_event(ev, resolved))
+            self.forms["drawn"] = self.forms.get("drawn", 0) + 1
             return
         self.shared.append((ev, resolved))
         self.forms["conditional"] += 1
@@ -256,6 +263,22 @@ class EffectiveRenderer:
                 self.put(g, 1, Operation(name="x", qubits=(c,), condition=cond))
                 self.put(g + 1, -2, Operation(name="x", qubits=(c,), condition=cond))
 
+    def drawn_event(self, ev: NoiseEvent, resolved: list) -> DrawnEvent:
+        """The event as fixed gates per outcome: its data Paulis where it happens, and
+        ``x`` on the control around every later gate of each packet whose copy it flips."""
+        probs, inserts = [], []
+        for p, data, affected in resolved:
+            ops: list[tuple[int, int, Operation]] = [
+                (ev.pos, 0, Operation(name=ch.lower(), qubits=(q,))) for q, ch in sorted(data.items())]
+            for pk, g in affected:
+                flip = Operation(name="x", qubits=(self.prog.packets[pk].control,))
+                ops.append((g, 1, flip))
+                ops.append((g + 1, -2, flip))
+            probs.append(p)
+            inserts.append(tuple(ops))
+        total = sum(probs)
+        return DrawnEvent(probabilities=tuple(x / total for x in probs), inserts=tuple(inserts))
+
     def finish(self) -> tuple[Circuit, dict[str, Any]]:
         self.place_shared()
         m = self.prog.circuit.num_clbits
@@ -292,7 +315,15 @@ class EffectiveRenderer:
         circuit = Circuit(num_qubits=nq, num_clbits=nc, operations=(), name=f"{self.prog.circuit.name}-effective")
         circuit = _unchecked(circuit, out)
         exact = self.forms["approximate"] == 0
+        self.drawn_events = None
+        if self.drawn:
+            self.drawn_events = DrawnEvents(
+                base=tuple(self.base), inserts=tuple((a, b, c, fix(op)) for a, b, c, op in ins),
+                num_qubits=nq, num_clbits=nc, name=circuit.name, events=tuple(self.drawn),
+                purified=self.randomness == "purified", num_data_qubits=self.n,
+            )
         return circuit, {
+            "drawn_events": len(self.drawn),
             "renderings": dict(self.forms),
             "randomness_qubits": self.rand_qubits,
             "randomness": self.randomness,

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from welinq_core.circuit import Circuit
+from welinq_core.noise.drawn import DrawnEvents
 
 __all__ = ["NoisyProgram"]
 
@@ -21,6 +22,9 @@ class NoisyProgram:
         num_data_qubits: The user's qubits.
         mode: ``"explicit"`` or ``"effective"``.
         summary: Plain-data summary for the report (see :func:`add_noise`).
+        drawn: With ``effective_rendering="drawn"``, the events drawn per shot
+            (:class:`~welinq_core.noise.drawn.DrawnEvents`); ``circuit`` then lacks
+            them and is not the whole channel on its own. None otherwise.
     """
 
     circuit: Circuit
@@ -28,4 +32,5 @@ class NoisyProgram:
     num_data_qubits: int
     mode: str
     summary: dict[str, Any]
+    drawn: DrawnEvents | None = None
 

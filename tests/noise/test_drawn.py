@@ -1,0 +1,59 @@
+"""Events drawn per shot (effective_rendering="drawn"): the probability-weighted sum of the
+exact density matrices over every outcome combination equals the explicit protocol's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from _dm import data_dm
+from test_exactness import _noisy_cluster, _packet_case, programs
+from welinq_core.lowering import lower
+from welinq_core.noise import add_noise
+from welinq_core.noise.drawn import group_shots
+from welinq_core.physics import BellPair
+
+
+def _drawn_dm(noisy, n):
+    if noisy.drawn is None:
+        return data_dm(noisy.circuit, n)
+    combos = noisy.drawn.outcome_combinations()
+    return sum(p * data_dm(noisy.drawn.circuit_for(c), n) for p, c in combos)
+
+
+@pytest.mark.parametrize("gate,params", [("cp", (0.7,)), ("crz", (1.1,)), ("rzz", (0.4,))])
+def test_non_clifford_packet_drawn_per_shot_is_exact(gate, params):
+    prog = _packet_case(gate, params)
+    states = [BellPair.werner(0.9).probabilities]
+    ef = add_noise(prog, mode="effective", pair_states=states, effective_rendering="drawn")
+    assert ef.drawn is not None and ef.summary["randomness_qubits"] == 0
+    assert ef.circuit.num_qubits == 3 and not ef.circuit.has_mid_circuit_measurement()
+    a = data_dm(add_noise(prog, mode="explicit", pair_states=states).circuit, 3)
+    assert np.abs(a - _drawn_dm(ef, 3)).max() < 1e-9
+
+
+@settings(max_examples=8, deadline=None)
+@given(programs(), st.booleans())
+def test_drawn_rendering_equals_explicit_with_local_and_idle_noise(case, scheduler_idle):
+    prog0, states = case
+    n = prog0.circuit.num_qubits
+    prog = lower(prog0.circuit, _noisy_cluster(prog0.cluster.num_qpus, n), prog0.assignment)
+    idle = None
+    if scheduler_idle:
+        idle = [(s, q, 1e-5 * (1 + s % 3)) for s in range(len(prog.steps)) for q in range(n) if (s + q) % 2]
+    ef = add_noise(prog, mode="effective", pair_states=states, idle_durations=idle, effective_rendering="drawn")
+    assume(ef.drawn is None or len(ef.drawn.outcome_combinations()) <= 64)
+    assert ef.summary["effective_exact"] is True
+    a = data_dm(add_noise(prog, mode="explicit", pair_states=states, idle_durations=idle).circuit, n)
+    assert np.abs(a - _drawn_dm(ef, n)).max() < 1e-9
+
+
+def test_group_shots_partitions_the_shots():
+    rng = np.random.default_rng(3)
+    choices = rng.integers(0, 3, size=(500, 2))
+    groups = group_shots(choices)
+    assert sorted(np.concatenate(list(groups.values())).tolist()) == list(range(500))
+    for key, idx in groups.items():
+        assert (choices[idx] == np.array(key)).all()
