@@ -8,8 +8,9 @@ Pauli channels for the simulator to sample, and writes the samples back at the
 group's shot indices. The draws are exact (:mod:`welinq_core.noise.drawn`): the
 distribution of every shot is the true mixture.
 
-All seeds derive from one seed with :func:`welinq_core.seeding.spawn_seeds`: the
-draws use the first child, group ``g`` is simulated with ``group_seeds[g]``.
+All seeds derive from the run's seed: the draws use a spawned child
+(:func:`welinq_core.seeding.spawn_seed_sequences`), the largest group is simulated
+with the seed itself, every other group with its own spawned child.
 
 Examples:
     >>> from welinq_core.circuit import Circuit, Operation
@@ -50,7 +51,7 @@ class ShotGroup:
 
     circuit: Circuit
     shots: np.ndarray
-    seed: int
+    seed: int | None
 
     @property
     def num_shots(self) -> int:
@@ -67,5 +68,8 @@ def plan_shots(compiled: CompiledProgram, *, shots: int, seed: int | None) -> li
     else:
         choices = compiled.drawn.draw(shots, rng)
         parts = [(compiled.drawn.circuit_for(key), idx) for key, idx in group_shots(choices).items()]
-    seeds = [int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for s in group_seq.spawn(len(parts))]
+    # The largest group uses the run's seed itself (a run without drawn events samples exactly
+    # as the simulator would with that seed); the others get spawned children.
+    seeds = [seed] + [int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+                      for s in group_seq.spawn(len(parts) - 1)]
     return [ShotGroup(circuit=c, shots=idx, seed=s) for (c, idx), s in zip(parts, seeds)]
