@@ -44,6 +44,8 @@ BYTES_PER_SHOT = 256
 #: The most shots one circuit may ask for, whatever the memory (Aer's counters are 64-bit,
 #: and sampling takes time proportional to shots).
 MAX_SHOTS = 10**9
+#: Shot results up to this size are always allowed (1 million shots), whatever is free right now.
+MIN_SHOTS_BUDGET_BYTES = 256 * 2**20
 #: Fraction of the budget one stage may use.
 FRACTION = 0.6
 
@@ -149,6 +151,8 @@ def check_shots(shots: object, *, name: str = "shots", budget_bytes: int | None 
     """
     value = as_int(name, shots, minimum=minimum, maximum=MAX_SHOTS)
     budget = int((memory_budget_bytes() if budget_bytes is None else budget_bytes) * FRACTION)
+    # Never refuse a modest run because free memory dips for a moment (other processes).
+    budget = max(budget, MIN_SHOTS_BUDGET_BYTES)
     need = value * BYTES_PER_SHOT
     if need > budget:
         most = max(1, budget // BYTES_PER_SHOT)
