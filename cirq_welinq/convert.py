@@ -4,8 +4,11 @@
 deterministic order (``cirq.QubitOrder.DEFAULT``, i.e. sorted, unless an order is
 given), gates to the core's gate names (decomposing what the core does not know
 into one- and two-qubit gates), measurements to classical bits, classical
-controls to :class:`~welinq_core.circuit.Condition` and Pauli channels (such as
-``cirq.depolarize``) to ``pauli_channel``. It returns the IR together with the
+controls to :class:`~welinq_core.circuit.Condition`, Pauli channels (such as
+``cirq.depolarize``) to ``pauli_channel`` and every other channel with a Kraus
+representation (``cirq.amplitude_damp``, ``cirq.phase_damp``,
+``cirq.generalized_amplitude_damp``, ``cirq.KrausChannel``, ...) on at most
+:data:`MAX_CHANNEL_QUBITS` qubits to ``kraus``. It returns the IR together with the
 qubit list and the *measurement layout*: one :class:`MeasurementRecord` per
 measurement, in circuit order, which says which classical bits hold which
 instance of which measurement key.
@@ -45,11 +48,13 @@ from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import CircuitError, UnboundParameterError, UnsupportedGateError
 
-__all__ = ["MeasurementRecord", "circuit_from_cirq", "circuit_to_cirq", "records_by_key"]
+__all__ = ["MAX_CHANNEL_QUBITS", "MeasurementRecord", "circuit_from_cirq", "circuit_to_cirq", "records_by_key"]
 
 _PI = math.pi
 _ATOL = 1e-9
 _MAX_CONDITION_BITS = 10
+#: Largest number of qubits a non-Pauli channel (``kraus`` operation) may act on.
+MAX_CHANNEL_QUBITS = 3
 _MAX_DEPTH = 32
 
 
@@ -230,6 +235,19 @@ def _pauli_channel(op: cirq.Operation, qs: tuple[int, ...]) -> list[Operation] |
     ]
 
 
+def _kraus_channel(op: cirq.Operation, qs: tuple[int, ...]) -> list[Operation] | None:
+    """Any other channel as a ``kraus`` operation, or None if it has no Kraus representation."""
+    if not cirq.has_kraus(op):
+        return None
+    if len(qs) > MAX_CHANNEL_QUBITS:
+        raise UnsupportedGateError(
+            f"channel {op!r} acts on {len(qs)} qubits; welinq simulates channels on at most "
+            f"{MAX_CHANNEL_QUBITS} qubits: apply it as a product of smaller channels"
+        )
+    matrices = [np.asarray(k, dtype=complex) for k in cirq.kraus(op)]
+    return [Operation(name="kraus", qubits=qs, kraus=tuple(tuple(map(tuple, m)) for m in matrices))]
+
+
 class _FromCirq:
     def __init__(self, qubits: Sequence[cirq.Qid]) -> None:
         self.index = {q: i for i, q in enumerate(qubits)}
@@ -343,8 +361,10 @@ class _FromCirq:
             if direct:
                 self.emit(direct, conditions)
                 return
-        if not cirq.has_unitary(op):
+        if not cirq.has_unitary(op) and not cirq.is_parameterized(op):
             channel = _pauli_channel(op, qs)
+            if channel is None:
+                channel = _kraus_channel(op, qs)
             if channel is not None:
                 self.emit(channel, conditions)
                 return
@@ -367,7 +387,8 @@ class _FromCirq:
             raise UnsupportedGateError(
                 f"{what} {op!r} is not supported: welinq runs one- and two-qubit unitary gates "
                 f"({', '.join(gates.supported_gates())}), measurements, resets, classical controls "
-                "and Pauli channels (cirq.depolarize, cirq.bit_flip, ...); decompose it first"
+                f"and channels with a Kraus representation (cirq.kraus) on at most {MAX_CHANNEL_QUBITS} "
+                "qubits; decompose it first"
             )
         for sub in decomposed:
             self.convert(sub, conditions, depth + 1)
@@ -420,7 +441,8 @@ def circuit_from_cirq(
     Raises:
         UnboundParameterError: If a symbol is unresolved (the message names them).
         UnsupportedGateError: For operations that cannot be reduced to the core's gates,
-            channels other than Pauli channels, confusion maps and ``repeat_until``.
+            channels without a Kraus representation or on more than
+            :data:`MAX_CHANNEL_QUBITS` qubits, confusion maps and ``repeat_until``.
         CircuitError: For qudits (dimension other than 2).
 
     Examples:
@@ -555,6 +577,8 @@ def _build_cirq(
         elif op.name == "pauli_channel":
             g = _pauli_mixture(op)
             ops = [] if g is None else [g.on(*qs)]
+        elif op.name == "kraus":
+            ops = [cirq.KrausChannel(op.kraus_matrices()).on(*qs)]
         else:
             ops = [_cirq_gate(op.name, op.params).on(*qs)]
         if op.condition is not None:
@@ -597,7 +621,7 @@ def circuit_to_cirq(
     ``f"{scratch_prefix}{clbit}"`` per classical bit. Conditions become
     ``cirq.BitMaskKeyCondition`` on the instance of the key that last wrote each bit.
     ``pauli_channel`` becomes a ``cirq.MixedUnitaryChannel`` (label character ``i``
-    acts on ``qubits[i]``); barriers are dropped.
+    acts on ``qubits[i]``), ``kraus`` a ``cirq.KrausChannel``; barriers are dropped.
 
     Args:
         ir: The IR circuit.

@@ -66,6 +66,11 @@ GATESET = cirq.Gateset(
     cirq.AsymmetricDepolarizingChannel,
     cirq.BitFlipChannel,
     cirq.PhaseFlipChannel,
+    cirq.AmplitudeDampingChannel,
+    cirq.GeneralizedAmplitudeDampingChannel,
+    cirq.PhaseDampingChannel,
+    cirq.KrausChannel,
+    cirq.MixedUnitaryChannel,
     name="welinq_cluster",
     unroll_circuit_op=True,
 )

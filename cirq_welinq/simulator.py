@@ -6,21 +6,22 @@ the link-noise stage) and simulated. Replace ``cirq.Simulator()`` by
 ``ClusterSimulator(cluster)`` and the rest of a Cirq program runs unchanged:
 ``run``, ``run_sweep``, ``sample``, ``simulate``, ``simulate_expectation_values``
 and ``compute_amplitudes``, repeated measurement keys, ``invert_mask``, classical
-controls, resets, sympy parameters and sweeps, and a ``noise=`` model made of
-Pauli channels.
+controls, resets, sympy parameters and sweeps, and a ``noise=`` model of any
+channels with a Kraus representation. Measurement records have the dtype, shape
+and key order ``cirq.Simulator`` gives the same circuit (see :func:`record_dtype`).
 
 Engine: Cirq's own simulators run the compiled circuit, converted back to Cirq
 (:func:`~cirq_welinq.convert.circuit_to_cirq`), so results have exactly Cirq's
 types and random-number use.
 
 * Sampling uses ``cirq.Simulator`` (state vectors; ``pauli_channel`` ops become
-  ``cirq.MixedUnitaryChannel`` mixtures that it samples once per repetition, i.e.
-  exact quantum trajectories). When the compiled circuit is noisy but has no
+  ``cirq.MixedUnitaryChannel`` mixtures and ``kraus`` ops ``cirq.KrausChannel``
+  that it samples once per repetition, i.e. exact quantum trajectories). When the compiled circuit is noisy but has no
   mid-circuit measurement or feed-forward (``mode="effective"``), it uses
   ``cirq.DensityMatrixSimulator`` instead, which computes the state once and
   samples every repetition from it.
 * ``simulate`` uses ``cirq.Simulator`` when the compiled circuit has no
-  ``pauli_channel`` and returns a ``cirq.StateVectorTrialResult`` over the user's
+  channel (``pauli_channel`` or ``kraus``) and returns a ``cirq.StateVectorTrialResult`` over the user's
   qubits: the communication qubits end every protocol measured, so the final
   state is a product of the data qubits' state and a basis state of the
   communication qubits, which is sliced off. With noisy links it uses
@@ -53,6 +54,7 @@ import numpy as np
 
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
+from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
 from welinq_core.errors import OptionsError, SimulationTooLargeError, UnboundParameterError
 from welinq_core.resources import check_network_size, check_shots, memory_budget_bytes
 from welinq_core.run_options import check_assignment, check_choice
@@ -71,7 +73,7 @@ from cirq_welinq.convert import (
 )
 from cirq_welinq.device import ClusterDevice
 
-__all__ = ["ClusterSimulator"]
+__all__ = ["ClusterSimulator", "record_dtype"]
 
 _CACHE_SIZE = 64
 #: Engines of ``ClusterSimulator(method=...)``: ``automatic`` picks stim for Clifford circuits.
@@ -131,10 +133,11 @@ class _Prepared:
     layout: tuple[MeasurementRecord, ...]
     engine: cirq.Circuit
     sources: dict[int, _Source]
+    record_dtype: type[np.integer]
 
     @property
     def noisy(self) -> bool:
-        return any(op.name == "pauli_channel" for op in self.compiled.circuit.operations)
+        return any(op.name in ("pauli_channel", "kraus") for op in self.compiled.circuit.operations)
 
     @property
     def dynamic(self) -> bool:
@@ -145,7 +148,7 @@ class _Prepared:
         out = {}
         for key, recs in records_by_key(self.layout).items():
             width = max(len(r.clbits) for r in recs)
-            arr = np.zeros((repetitions, len(recs), width), dtype=np.uint8)
+            arr = np.zeros((repetitions, len(recs), width), dtype=self.record_dtype)
             for j, rec in enumerate(recs):
                 for i, (c, inv) in enumerate(zip(rec.clbits, rec.invert_mask)):
                     src = self.sources.get(c)
@@ -153,7 +156,7 @@ class _Prepared:
                         arr[:, j, i] = int(inv)
                         continue
                     held = engine_records[src.key][:, src.instance, src.position]
-                    arr[:, j, i] = held ^ np.uint8(int(src.inverted) ^ int(inv))
+                    arr[:, j, i] = held ^ (int(src.inverted) ^ int(inv))
             out[key] = arr
         return out
 
@@ -181,6 +184,10 @@ class ClusterSimulator(
 
     Args:
         cluster: The cluster (a :class:`~welinq_core.cluster.Cluster`) or a preset name.
+            Defaults to :data:`~welinq_core.cluster_presets.DEFAULT_CLUSTER_PRESET`
+            (``"ideal-4-ring"``: 4 QPUs x 8 data qubits on a ring of perfect links, so
+            results equal ``cirq.Simulator``'s), which makes ``ClusterSimulator()`` a
+            one-line replacement for ``cirq.Simulator()``.
         seed: Random seed or ``numpy.random.RandomState`` of the sampler, as for
             ``cirq.Simulator``. Defaults to None: draw from NumPy's global random
             state (so ``np.random.seed(...)`` makes runs reproducible).
@@ -188,8 +195,11 @@ class ClusterSimulator(
             feed-forward are simulated) or ``"effective"`` (data qubits only, each
             Bell pair's effect as a channel). Defaults to ``"effective"``, as ``ClusterBackend``.
         noise: A ``cirq.NOISE_MODEL_LIKE`` applied to the user's circuit before
-            compilation; its channels must be Pauli channels (``cirq.depolarize``,
-            ``cirq.bit_flip``, ...). Defaults to None (no extra noise).
+            compilation: any channel with a Kraus representation (``cirq.depolarize``,
+            ``cirq.amplitude_damp``, ``cirq.KrausChannel``, ...) on at most 3 qubits.
+            Non-Pauli channels run on Cirq's density-matrix simulator (or as exact
+            trajectories when the program has mid-circuit measurements), with the
+            cluster's link noise added as usual. Defaults to None (no extra noise).
         dtype: Complex dtype of the state vectors. Defaults to ``np.complex64``.
         seed_partition: Seed of the partitioner; the same seed gives the same
             placement. Defaults to 0.
@@ -216,7 +226,7 @@ class ClusterSimulator(
 
     def __init__(
         self,
-        cluster: Cluster | str,
+        cluster: Cluster | str | None = None,
         *,
         seed: cirq.RANDOM_STATE_OR_SEED_LIKE = None,
         mode: str = "effective",
@@ -227,7 +237,7 @@ class ClusterSimulator(
         executor: Any = None,
         method: str = "automatic",
     ) -> None:
-        self._device = ClusterDevice(_checked_cluster(cluster))
+        self._device = ClusterDevice(_checked_cluster(DEFAULT_CLUSTER_PRESET if cluster is None else cluster))
         check_choice("mode", mode, MODES)
         try:
             kind = np.dtype(dtype).kind
@@ -325,6 +335,8 @@ class ClusterSimulator(
         circuit: cirq.AbstractCircuit,
         param_resolver: cirq.ParamResolverOrSimilarType,
         qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
+        *,
+        sampling: bool = False,
     ) -> _Prepared:
         resolved = cirq.resolve_parameters(circuit, cirq.ParamResolver(param_resolver))
         if cirq.is_parameterized(resolved):
@@ -335,6 +347,8 @@ class ClusterSimulator(
             )
         if self._noise is not cirq.NO_NOISE:
             resolved = cirq.Circuit(self._noise.noisy_moments(resolved, sorted(resolved.all_qubits())))
+            if sampling:  # e.g. the noise a noise model adds after the final measurements
+                resolved = _without_unobserved_operations(resolved)
         ir, qubits, layout = circuit_from_cirq(resolved, qubit_order)
         compiled = self._compile_ir(ir)
         engine_qubits = tuple(_extend_qubits(compiled.circuit, qubits))
@@ -342,14 +356,15 @@ class ClusterSimulator(
         while any(rec.key.startswith(prefix) for rec in layout):
             prefix = "_" + prefix
         engine, sources = _build_cirq(compiled.circuit, engine_qubits, layout, prefix)
-        return _Prepared(compiled, qubits, engine_qubits, layout, engine, sources)
+        dtype = record_dtype(cirq.resolve_parameters(circuit, cirq.ParamResolver(param_resolver)), self._noise)
+        return _Prepared(compiled, qubits, engine_qubits, layout, engine, sources, dtype)
 
     # ---- sampling ---------------------------------------------------------------------------
     def _run(
         self, circuit: cirq.AbstractCircuit, param_resolver: cirq.ParamResolver, repetitions: int
     ) -> dict[str, np.ndarray]:
         repetitions = check_shots(repetitions, name="repetitions", minimum=0)
-        prep = self._prepare(circuit, param_resolver)
+        prep = self._prepare(circuit, param_resolver, sampling=True)
         if not prep.layout:
             return {}
         if self._method == "stim" or self._method == "automatic" and _stim_can_run(prep.compiled.circuit):
@@ -376,7 +391,7 @@ class ClusterSimulator(
         if not program.has_measurements():
             raise ValueError("Circuit has no measurements to sample.")
         resolvers = list(cirq.to_resolvers(params))
-        preps = [self._prepare(program, r) for r in resolvers]
+        preps = [self._prepare(program, r, sampling=True) for r in resolvers]
         job_seed = int(self._prng.randint(0, MAX_SEED, dtype=np.int64))
         seeds = spawn_seeds(job_seed, len(preps))
         tasks = [
@@ -529,12 +544,65 @@ def _records_from_clbits(prep: _Prepared, bits: np.ndarray) -> dict[str, np.ndar
     out = {}
     for key, recs in records_by_key(prep.layout).items():
         width = max(len(r.clbits) for r in recs)
-        arr = np.zeros((bits.shape[0], len(recs), width), dtype=np.uint8)
+        arr = np.zeros((bits.shape[0], len(recs), width), dtype=prep.record_dtype)
         for j, rec in enumerate(recs):
             for i, (c, inv) in enumerate(zip(rec.clbits, rec.invert_mask)):
-                arr[:, j, i] = bits[:, c] ^ np.uint8(int(inv))
+                arr[:, j, i] = bits[:, c] ^ int(inv)
         out[key] = arr
     return out
+
+
+def record_dtype(circuit: cirq.AbstractCircuit, noise: cirq.NoiseModel = cirq.NO_NOISE) -> type[np.integer]:
+    """The integer type of ``cirq.Simulator(noise=noise).run(circuit)``'s measurement records.
+
+    ``cirq.Simulator`` samples every repetition from one final state (records ``int8``) when
+    the operations that follow its unitary prefix are all measurements, and otherwise
+    simulates repetition by repetition (records ``uint8``); a noise model that is not
+    unitary always means the latter. :class:`ClusterSimulator` returns the same type, so
+    arithmetic such as ``np.mean(1 - 2 * bits)`` behaves as it does with ``cirq.Simulator``.
+
+    Examples:
+        >>> q = cirq.LineQubit.range(2)
+        >>> record_dtype(cirq.Circuit(cirq.H(q[0]), cirq.measure(*q, key="m"))).__name__
+        'int8'
+        >>> record_dtype(cirq.Circuit(cirq.measure(q[0], key="a"), cirq.X(q[0]), cirq.measure(q[0], key="b"))).__name__
+        'uint8'
+    """
+    if noise is not cirq.NO_NOISE and not cirq.has_unitary(noise):
+        return np.uint8
+    # The per-qubit prefix split of cirq.Simulator._run: an operation joins the unitary
+    # prefix while none of its qubits or keys has met a non-unitary operation.
+    blocked_qubits: set[cirq.Qid] = set()
+    blocked_keys: set[cirq.MeasurementKey] = set()
+    for op in circuit.all_operations():
+        keys = cirq.measurement_keys_touched(op)
+        if cirq.has_unitary(op) and blocked_qubits.isdisjoint(op.qubits) and blocked_keys.isdisjoint(keys):
+            continue
+        if not isinstance(op.gate, cirq.MeasurementGate):
+            return np.uint8
+        blocked_qubits.update(op.qubits)
+        blocked_keys.update(keys)
+    return np.int8
+
+
+def _without_unobserved_operations(circuit: cirq.Circuit) -> cirq.Circuit:
+    """The circuit without the operations no later measurement can observe.
+
+    An operation none of whose qubits is measured afterwards (directly, or through a later
+    operation that couples it to a measured qubit) cannot change any record, so sampling
+    may skip it; this keeps a noise model's channels after the terminal measurements from
+    forcing a repetition-by-repetition simulation.
+    """
+    live: set[cirq.Qid] = set()
+    keep: list[list[cirq.Operation]] = []
+    for moment in reversed(circuit.moments):
+        kept = []
+        for op in moment.operations:
+            if cirq.is_measurement(op) or cirq.control_keys(op) or live.intersection(op.qubits):
+                live.update(op.qubits)
+                kept.append(op)
+        keep.append(kept)
+    return cirq.Circuit(cirq.Moment(ops) for ops in reversed(keep))
 
 
 def _remember(cache: OrderedDict, key: Any, value: Any) -> None:

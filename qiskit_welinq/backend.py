@@ -36,6 +36,7 @@ from qiskit.transpiler import Target, TranspilerError
 
 from welinq_core import gates
 from welinq_core.cluster import Cluster
+from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
 from welinq_core.errors import OptionsError, UnsupportedGateError
 from welinq_core.resources import check_network_size, check_shots
 from welinq_core.run_options import check_assignment, check_choice, check_flag, suggest
@@ -82,6 +83,8 @@ class ClusterBackend(BackendV2):
 
     Args:
         cluster: The cluster (a :class:`~welinq_core.cluster.Cluster`) or a preset name.
+            Defaults to :data:`~welinq_core.cluster_presets.DEFAULT_CLUSTER_PRESET`
+            (``"ideal-4-ring"``: 4 QPUs x 8 data qubits, perfect links).
         **options: Default run options (see :meth:`_default_options`).
 
     Run options:
@@ -127,7 +130,9 @@ class ClusterBackend(BackendV2):
 
     _CACHE_SIZE = 64
 
-    def __init__(self, cluster: Cluster | str, **options: Any) -> None:
+    def __init__(self, cluster: Cluster | str | None = None, **options: Any) -> None:
+        if cluster is None:
+            cluster = DEFAULT_CLUSTER_PRESET
         if isinstance(cluster, str):
             cluster = Cluster.preset(cluster)
         if not isinstance(cluster, Cluster):

@@ -24,6 +24,8 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from welinq_core import gates
 from welinq_core.errors import CircuitError, UnboundParameterError
 
@@ -62,7 +64,7 @@ class Condition:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Operation:
-    """One instruction: a gate, ``measure``, ``reset``, ``barrier`` or ``pauli_channel``.
+    """One instruction: a gate, ``measure``, ``reset``, ``barrier``, ``pauli_channel`` or ``kraus``.
 
     Attributes:
         name: Gate name (see :mod:`welinq_core.gates`) or a directive name.
@@ -72,6 +74,16 @@ class Operation:
         condition: Classical condition, or None (unconditional).
         pauli_terms: For ``pauli_channel``: ``(label, probability)`` pairs; label
             character ``i`` acts on ``qubits[i]`` (big-endian, unlike Aer's labels).
+        kraus: For ``kraus`` (a general quantum channel, e.g. amplitude damping): the
+            Kraus operators, each a ``2**k x 2**k`` matrix as a tuple of rows of complex
+            numbers (``qubits[0]`` is the most significant index), with
+            ``sum(K^dag K) = I``. Such a channel is noise the user asked for: it takes no
+            time, and no stage moves a Pauli error across it.
+
+    Examples:
+        >>> damp = Operation(name="kraus", qubits=(0,), kraus=(((1, 0), (0, 0.8)), ((0, 0.6), (0, 0))))
+        >>> damp.is_gate, damp.kraus_matrices()[1].tolist()
+        (False, [[0j, (0.6+0j)], [0j, 0j]])
     """
 
     name: str
@@ -80,9 +92,13 @@ class Operation:
     clbits: tuple[int, ...] = ()
     condition: Condition | None = None
     pauli_terms: tuple[tuple[str, float], ...] = ()
+    kraus: tuple[tuple[tuple[complex, ...], ...], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qubits", tuple(self.qubits))
+        object.__setattr__(
+            self, "kraus", tuple(tuple(tuple(complex(x) for x in row) for row in k) for k in self.kraus)
+        )
         object.__setattr__(self, "clbits", tuple(self.clbits))
         object.__setattr__(self, "pauli_terms", tuple((str(l), float(p)) for l, p in self.pauli_terms))
         params = []
@@ -118,6 +134,8 @@ class Operation:
                 total += prob
             if abs(total - 1) > 1e-9:
                 raise CircuitError(f"pauli_channel probabilities sum to {total}, not 1")
+        elif self.name == "kraus":
+            self._check_kraus()
         elif self.name in ("reset", "barrier"):
             pass
         else:
@@ -130,6 +148,26 @@ class Operation:
                 raise CircuitError(
                     f"gate {self.name!r} takes {s.num_params} parameter(s), got {self.params}"
                 )
+
+    def _check_kraus(self) -> None:
+        dim = 2 ** len(self.qubits)
+        if not self.qubits or not self.kraus:
+            raise CircuitError(f"kraus needs qubits and at least one Kraus operator, got qubits={self.qubits}")
+        if self.params or self.clbits:
+            raise CircuitError("kraus takes no params and no clbits")
+        for k in self.kraus:
+            if len(k) != dim or any(len(row) != dim for row in k):
+                raise CircuitError(f"a Kraus operator on {len(self.qubits)} qubit(s) must be {dim}x{dim}")
+        total = sum(m.conj().T @ m for m in self.kraus_matrices())
+        if not np.allclose(total, np.eye(dim), atol=1e-8):
+            raise CircuitError(
+                "Kraus operators do not sum to the identity (sum K^dag K != I): the channel is not "
+                "trace preserving"
+            )
+
+    def kraus_matrices(self) -> list[np.ndarray]:
+        """The Kraus operators of a ``kraus`` operation as complex numpy arrays."""
+        return [np.array(k, dtype=complex) for k in self.kraus]
 
     @property
     def is_gate(self) -> bool:
@@ -147,6 +185,8 @@ class Operation:
             d["condition"] = {"clbits": list(self.condition.clbits), "value": self.condition.value}
         if self.pauli_terms:
             d["pauli_terms"] = [list(t) for t in self.pauli_terms]
+        if self.kraus:
+            d["kraus"] = [[[[x.real, x.imag] for x in row] for row in k] for k in self.kraus]
         return d
 
     @classmethod
@@ -160,6 +200,7 @@ class Operation:
             clbits=tuple(d.get("clbits", ())),
             condition=None if cond is None else Condition(clbits=tuple(cond["clbits"]), value=cond["value"]),
             pauli_terms=tuple(tuple(t) for t in d.get("pauli_terms", ())),  # type: ignore[misc]
+            kraus=tuple(tuple(tuple(complex(*x) for x in row) for row in k) for k in d.get("kraus", ())),
         )
 
 

@@ -18,7 +18,13 @@ from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.errors import ClusterSpecError
 from welinq_core.physics.presets import metro_link_model
 
-__all__ = ["cluster_preset", "cluster_preset_names", "register_cluster_preset"]
+__all__ = ["DEFAULT_CLUSTER_PRESET", "cluster_preset", "cluster_preset_names", "register_cluster_preset"]
+
+#: The cluster used when none is given (``ClusterSimulator()``, ``ClusterBackend()``): 4 QPUs
+#: x 8 data qubits on a ring of perfect links. Results equal an ideal simulator's exactly,
+#: circuits of up to 32 qubits fit, and the report still shows the partition and the Bell
+#: pairs each link would have to supply. Pass a preset name or a Cluster for noisy links.
+DEFAULT_CLUSTER_PRESET = "ideal-4-ring"
 
 _REGISTRY: dict[str, tuple[Callable[[], Cluster], str]] = {}
 

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: Operation names that are not gates but are understood by every stage.
-DIRECTIVES = ("measure", "reset", "barrier", "pauli_channel")
+DIRECTIVES = ("measure", "reset", "barrier", "pauli_channel", "kraus")
 
 _SQ2 = 1 / math.sqrt(2)
 

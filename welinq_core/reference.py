@@ -155,6 +155,14 @@ def _step(br: Branch, op: Operation) -> list[Branch]:
                     st = _apply(st, gates.PAULI_MATRICES[ch], (q,))
             out.append(Branch(br.weight * p, br.bits, st))
         return out
+    if op.name == "kraus":  # one branch per Kraus operator, weighted by its probability
+        out = []
+        for k in op.kraus_matrices():
+            st = _apply(br.state, k, op.qubits)
+            p = float(np.vdot(st, st).real)
+            if p > 1e-14:
+                out.append(Branch(br.weight * p, br.bits, st / np.sqrt(p)))
+        return out
     u = gates.gate_matrix(op.name, op.params)
     return [Branch(br.weight, br.bits, _apply(br.state, u, op.qubits))]
 

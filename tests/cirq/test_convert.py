@@ -259,7 +259,7 @@ def test_qudits_are_rejected_with_a_clear_message() -> None:
 @pytest.mark.parametrize(
     "op, match",
     [
-        (cirq.amplitude_damp(0.1).on(Q[0]), "channel .* not supported"),
+        (cirq.depolarize(0.1, n_qubits=4).on(*cirq.LineQubit.range(4)), "channel .* acts on 4 qubits"),
         (cirq.measure(Q[0], key="m", confusion_map={(0,): np.eye(2)}), "confusion_map"),
         (
             cirq.CircuitOperation(

@@ -47,7 +47,8 @@ def test_validate_rejects_unsupported_and_three_qubit_gates(line3: Cluster) -> N
     with pytest.raises(UnsupportedGateError, match="acts on 3 qubits.*decompose"):
         device.validate_operation(cirq.CCX(*q[:3]))
     with pytest.raises(ValueError, match="not supported by the device"):
-        device.validate_operation(cirq.amplitude_damp(0.1).on(q[0]))
+        device.validate_operation(cirq.PhasedISwapPowGate(exponent=0.5).on(q[0], q[1]))
+    device.validate_operation(cirq.amplitude_damp(0.1).on(q[0]))  # channels are accepted
 
 
 def test_metadata_carries_graph_network_and_gatesets() -> None:

@@ -9,7 +9,7 @@ import sympy
 
 import welinq_core.pipeline
 from welinq_core import Cluster
-from welinq_core.errors import InsufficientQubitsError, OptionsError, UnboundParameterError
+from welinq_core.errors import InsufficientQubitsError, OptionsError, UnboundParameterError, UnsupportedGateError
 from welinq_core.pipeline import compile_program
 from welinq_core.reference import simulate as reference_simulate
 from cirq_welinq import ClusterSimulator, circuit_from_cirq
@@ -258,14 +258,18 @@ def test_unresolved_symbols_raise_value_error_naming_them() -> None:
 def test_unsupported_gates_qudits_and_options_raise_value_errors() -> None:
     q = cirq.LineQubit.range(2)
     sim = ClusterSimulator(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1))
-    with pytest.raises(ValueError, match="amplitude_damp.* not supported"):
-        sim.run(cirq.Circuit(cirq.amplitude_damp(0.2).on(q[0]), cirq.measure(q[0], key="m")))
+    with pytest.raises(UnsupportedGateError, match="channel .* acts on 4 qubits"):
+        ClusterSimulator("ideal").run(
+            cirq.Circuit(cirq.depolarize(0.1, n_qubits=4).on(*cirq.LineQubit.range(4)), cirq.measure(q[0], key="m"))
+        )
     qutrit = cirq.LineQid(0, dimension=3)
     with pytest.raises(ValueError, match="qudit"):
         sim.simulate(cirq.Circuit(cirq.MatrixGate(np.eye(3), qid_shape=(3,)).on(qutrit)))
     with pytest.raises(OptionsError, match="mode='fast' is unknown"):
         ClusterSimulator("ideal", mode="fast")
-    with pytest.raises(ValueError, match="amplitude_damp"):
-        ClusterSimulator("ideal", noise=cirq.amplitude_damp(0.1)).run(
-            cirq.Circuit(cirq.X(q[0]), cirq.measure(q[0], key="m"))
-        )
+    class NoKraus(cirq.Gate):  # neither unitary nor a channel: nothing can represent it
+        def _num_qubits_(self) -> int:
+            return 1
+
+    with pytest.raises(UnsupportedGateError, match="not supported"):
+        ClusterSimulator("ideal").run(cirq.Circuit(NoKraus().on(q[0]), cirq.measure(q[0], key="m")))

@@ -83,7 +83,7 @@ def propagate(ops: Sequence[Operation], pauli: Mapping[int, str], start: int, st
         hit = [q for q in op.qubits if q in cur]
         if not hit:
             continue
-        if op.name in ("measure", "reset"):
+        if op.name in ("measure", "reset", "kraus"):  # a general channel does not commute with Paulis
             return None
         if op.condition is not None and op.name not in ("x", "y", "z", "id"):
             return None

@@ -49,7 +49,7 @@ Resource = tuple[str, int]  # ("q", qubit), ("copy", packet) or ("c", clbit)
 
 def op_duration_s(op: Operation, qpu: QPU) -> float:
     """How long ``op`` takes on ``qpu`` (barriers and noise channels take no time)."""
-    if op.name in ("barrier", "pauli_channel"):
+    if op.name in ("barrier", "pauli_channel", "kraus"):
         return 0.0
     if op.name in ("measure", "reset"):
         return qpu.measurement_duration_s
