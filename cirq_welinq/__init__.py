@@ -21,11 +21,13 @@ from typing import Any
 from cirq_welinq.convert import MeasurementRecord, circuit_from_cirq, circuit_to_cirq
 from cirq_welinq.device import ClusterDevice, ClusterDeviceMetadata
 from cirq_welinq.simulator import ClusterSimulator
+from welinq_core._version import __version__
 
 __all__ = [
     "ClusterDevice",
     "ClusterDeviceMetadata",
     "ClusterSimulator",
+    "__version__",
     "MeasurementRecord",
     "circuit_from_cirq",
     "circuit_to_cirq",

@@ -35,6 +35,7 @@ from qiskit.result.models import ExperimentResult, ExperimentResultData
 from qiskit.transpiler import Target, TranspilerError
 
 from welinq_core import gates
+from welinq_core._version import __version__
 from welinq_core.cluster import Cluster
 from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
 from welinq_core.errors import OptionsError, UnsupportedGateError
@@ -43,7 +44,6 @@ from welinq_core.run_options import check_assignment, check_choice, check_flag, 
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
 from welinq_core.seeding import check_seed
-from tqdm import tqdm
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
 from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
@@ -54,7 +54,6 @@ from qiskit_welinq.job import ClusterJob
 
 __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
-_VERSION = "0.1.0"
 _DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
 
 
@@ -141,7 +140,7 @@ class ClusterBackend(BackendV2):
             provider=None,
             name=f"welinq_{cluster.name}",
             description=f"virtual networked backend on cluster {cluster.name!r}",
-            backend_version=_VERSION,
+            backend_version=__version__,
         )
         self._cluster = cluster
         check_network_size(cluster)
@@ -272,6 +271,8 @@ class ClusterBackend(BackendV2):
             tasks_left: list = []
         else:
             tasks_left = tasks
+        from tqdm import tqdm  # loads when a job runs, not with the package
+
         with tqdm(total=len(tasks_left), desc=f"{self.name}", unit="task", leave=False,
                   disable=quiet or not tasks_left, delay=0.0 if opts["progress"] else PROGRESS_AFTER_S) as bar:
             for i, sample in iter_completed(sample_task, tasks_left, executor=opts["executor"]):

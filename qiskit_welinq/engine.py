@@ -35,8 +35,6 @@ import numbers
 import os
 from typing import Any
 
-from qiskit_aer import AerSimulator
-
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
@@ -260,6 +258,8 @@ def method_basis(method: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=8)
 def _method_basis(method: str) -> frozenset[str]:
+    from qiskit_aer import AerSimulator  # Aer loads with the first run, not with the package
+
     return frozenset(AerSimulator(method=method).configuration().basis_gates) | {"if_else", "barrier", "measure", "reset"}
 
 
@@ -431,6 +431,8 @@ def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, see
         options["shot_branching_enable"] = True
     if os.environ.get("WELINQ_AER_THREADS"):
         options["max_parallel_threads"] = int(os.environ["WELINQ_AER_THREADS"])
+    from qiskit_aer import AerSimulator
+
     sim = AerSimulator(**options)
     result = sim.run(qc, shots=shots, seed_simulator=seed, memory=True).result()
     exp = result.results[0] if result.results else None

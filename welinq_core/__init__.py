@@ -36,7 +36,7 @@ from welinq_core.pipeline import CompiledProgram, compile_program
 from welinq_core.report import Report
 from welinq_core.schedule import Schedule, schedule
 
-__version__ = "0.1.0"
+from welinq_core._version import __version__
 
 __all__ = [
     "BellPair",
