@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from qiskit_welinq.cli import demo, partition, plot, presets, qec, run, sweep
 from qiskit_welinq.cli._common import load_cluster, load_qasm, safe_text
+from welinq_core._version import __version__
 from welinq_core.errors import WelinqError
 
 __all__ = ["main", "build_parser", "load_qasm", "load_cluster", "EXIT_BAD_INPUT", "EXIT_INTERNAL"]
@@ -37,8 +38,23 @@ EXIT_INTERNAL = 1
 _REPORT_URL = "https://github.com/welinq/welinq/issues"
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows every option's default after its help text (unless the text already states it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr (exit status 2)."""
+    """An argument parser whose errors are one line on stderr (exit status 2) and whose help
+    shows every option's default."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         _say(f"{self.prog}: error: {message}; see {self.prog} --help")
@@ -55,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="welinq", description="Run circuits on a virtual networked cluster of QPUs.",
                      epilog="Add --debug to print the full traceback of an internal error.")
     parser.add_argument("--debug", action="store_true", help="print the full traceback of an internal error")
+    parser.add_argument("--version", action="version", version=f"welinq {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in SUBCOMMANDS:
         module.register(sub)

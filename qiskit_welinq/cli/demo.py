@@ -12,11 +12,15 @@ from welinq_core.cluster import Cluster
 
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``demo`` subcommand to the parser's subcommands."""
-    p = sub.add_parser("demo", help="run a built-in circuit on a built-in cluster and print the report")
-    p.add_argument("--shots", type=positive_int, default=4000)
-    p.add_argument("--seed", type=int, default=1)
+    p = sub.add_parser(
+        "demo", help="run a built-in circuit on a built-in cluster and print the report",
+        description="Run a 12-qubit GHZ circuit on a cluster; print the report and the counts next to "
+        "the same circuit on one QPU with the same local noise and on a perfect machine.",
+    )
+    p.add_argument("--shots", type=positive_int, default=4000, help="number of shots")
+    p.add_argument("--seed", type=int, default=1, help="seed of the sampler")
     p.add_argument("--cluster", default="demo",
-                   help="preset name or cluster JSON file (default: demo, 3 neutral-atom QPUs on a line)")
+                   help="preset name or cluster JSON file; 'demo' is 3 neutral-atom QPUs on a line with noisy links")
     p.set_defaults(func=cmd_demo)
 
 

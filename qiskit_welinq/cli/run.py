@@ -16,17 +16,33 @@ from qiskit_welinq.cli._common import (
 from welinq_core.errors import CircuitError
 from welinq_core.resources import check_shots
 from welinq_core.seeding import check_seed
+from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
+
+#: What ``welinq run --json`` prints (also shown by ``welinq run --help``).
+JSON_HELP = """\
+with --json, one JSON object is printed on stdout: "counts" maps each outcome
+(bit string, classical bit 0 rightmost, registers separated by spaces as in Qiskit) to
+its count; "report" is the run's report (cluster, mode, assignment, qubits_per_qpu,
+bell_pairs_per_link, total_bell_pairs, remote_gates, num_packets, schedule and noise
+summaries, ...: the same fields as result.results[0].metadata["welinq"] in Python);
+"method" is the Aer simulation method that ran the circuit."""
 
 
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``run`` subcommand to the parser's subcommands."""
-    p = sub.add_parser("run", help="run an OpenQASM circuit on a cluster")
-    p.add_argument("circuit")
-    p.add_argument("--cluster", default="ideal", help="preset name or cluster JSON file")
-    p.add_argument("--shots", type=positive_int, default=1024)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--top", type=nonnegative_int, default=16, help="outcomes to print")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "run", help="run an OpenQASM circuit on a cluster",
+        description="Run an OpenQASM 2 or 3 circuit on a cluster and print the report and the counts.",
+        epilog=JSON_HELP,
+    )
+    p.add_argument("circuit", help="OpenQASM 2 or 3 file (detected from its header)")
+    p.add_argument("--cluster", default=DEFAULT_CLUSTER_PRESET,
+                   help="preset name (see 'welinq presets') or path to a cluster JSON file")
+    p.add_argument("--shots", type=positive_int, default=1024, help="number of shots")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the sampler; the same seed gives the same counts (default: fresh randomness)")
+    p.add_argument("--top", type=nonnegative_int, default=16, help="how many of the most frequent outcomes to print")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text (see below)")
     p.set_defaults(func=cmd_run)
 
 
