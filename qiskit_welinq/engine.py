@@ -256,11 +256,24 @@ def method_basis(method: str) -> frozenset[str]:
     return _method_basis(method)
 
 
+def __getattr__(name: str) -> Any:
+    # Aer loads with the first run, not with the package (``engine.AerSimulator`` still works).
+    if name == "AerSimulator":
+        from qiskit_aer import AerSimulator
+
+        globals()["AerSimulator"] = AerSimulator
+        return AerSimulator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _aer_simulator() -> Any:
+    """The ``AerSimulator`` class (imported on first use)."""
+    return globals()["AerSimulator"] if "AerSimulator" in globals() else __getattr__("AerSimulator")
+
+
 @functools.lru_cache(maxsize=8)
 def _method_basis(method: str) -> frozenset[str]:
-    from qiskit_aer import AerSimulator  # Aer loads with the first run, not with the package
-
-    return frozenset(AerSimulator(method=method).configuration().basis_gates) | {"if_else", "barrier", "measure", "reset"}
+    return frozenset(_aer_simulator()(method=method).configuration().basis_gates) | {"if_else", "barrier", "measure", "reset"}
 
 
 def fit_to_method(qc: Any, method: str) -> Any:
@@ -431,9 +444,7 @@ def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, see
         options["shot_branching_enable"] = True
     if os.environ.get("WELINQ_AER_THREADS"):
         options["max_parallel_threads"] = int(os.environ["WELINQ_AER_THREADS"])
-    from qiskit_aer import AerSimulator
-
-    sim = AerSimulator(**options)
+    sim = _aer_simulator()(**options)
     result = sim.run(qc, shots=shots, seed_simulator=seed, memory=True).result()
     exp = result.results[0] if result.results else None
     if not result.success or exp is None or not exp.success:
