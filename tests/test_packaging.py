@@ -13,14 +13,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("welinq_core", "qiskit_welinq", "cirq_welinq")
 
 
-def _modules_after(statement: str) -> set[str]:
-    """Top-level modules loaded by ``statement`` in a fresh interpreter (this checkout first on the path)."""
-    code = f"import sys; {statement}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    return set(out.stdout.split())
+_STEPS = [  # (statement, top-level modules it must not load), run in order in one fresh interpreter
+    ("import welinq_core", {"qiskit", "qiskit_aer", "cirq", "scipy", "stim", "matplotlib", "kahypar", "tqdm"}),
+    ("import qiskit_welinq", {"qiskit", "qiskit_aer", "cirq", "matplotlib"}),
+    ("import qiskit_welinq.cli", {"qiskit", "qiskit_aer", "cirq"}),
+    ("from qiskit_welinq import ClusterBackend", {"qiskit_aer", "cirq", "matplotlib", "tqdm"}),
+]
 
 
 def test_one_version_for_every_package_and_the_metadata() -> None:
@@ -49,19 +47,17 @@ def test_license_and_type_markers_ship() -> None:
     assert project["project"]["authors"]
 
 
-@pytest.mark.parametrize(
-    "statement, absent",
-    [
-        ("import welinq_core", {"qiskit", "qiskit_aer", "cirq", "scipy", "stim", "matplotlib", "kahypar", "tqdm"}),
-        ("import qiskit_welinq", {"qiskit", "qiskit_aer", "cirq", "matplotlib"}),
-        ("import qiskit_welinq.cli", {"qiskit", "qiskit_aer", "cirq"}),
-        ("from qiskit_welinq import ClusterBackend", {"qiskit_aer", "cirq", "matplotlib", "tqdm"}),
-        ("import cirq_welinq", {"qiskit", "qiskit_aer"}),
-    ],
-)
-def test_imports_load_only_what_is_used(statement: str, absent: set[str]) -> None:
-    loaded = _modules_after(statement)
-    assert not absent & loaded, f"{statement!r} loads {sorted(absent & loaded)}"
+def test_imports_load_only_what_is_used() -> None:
+    code = "import sys\n" + "".join(
+        f"{statement}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))\n" for statement, _ in _STEPS
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    for (statement, absent), line in zip(_STEPS, out.stdout.splitlines()):
+        loaded = set(line.split())
+        assert not absent & loaded, f"{statement!r} loads {sorted(absent & loaded)}"
 
 
 def test_lazy_names_resolve_and_unknown_names_fail() -> None:
