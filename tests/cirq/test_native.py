@@ -22,6 +22,11 @@ TWO_QPUS = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
 NOISY = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2, link=Link(bell_pair_fidelity=0.9, length_km=0.01))
 SPLIT = ("qpu0", "qpu1", "qpu0", "qpu1")
 
+
+def _split(circuit: cirq.AbstractCircuit) -> tuple[str, ...]:
+    """Alternate the circuit's qubits (in sorted order) between the two QPUs."""
+    return SPLIT[: len(circuit.all_qubits())]
+
 # Circuits that take each of cirq.Simulator's sampling paths (int8 and uint8 records).
 SHAPES = {
     "terminal": cirq.Circuit(cirq.H(Q[0]), cirq.CNOT(Q[0], Q[1]), cirq.measure(Q[2], key="z"),
@@ -45,7 +50,7 @@ def _summary(records: dict[str, np.ndarray]) -> list[tuple[str, np.dtype, tuple[
 @pytest.mark.parametrize("noise", [None, cirq.depolarize(0.01)], ids=["no-noise", "noise-model"])
 def test_records_have_cirq_simulator_dtypes_shapes_and_key_order(name: str, noise) -> None:
     circuit = SHAPES[name]
-    ours = ClusterSimulator(TWO_QPUS, seed=1, noise=noise, assignment=SPLIT).run(circuit, repetitions=7)
+    ours = ClusterSimulator(TWO_QPUS, seed=1, noise=noise, assignment=_split(circuit)).run(circuit, repetitions=7)
     ref = cirq.Simulator(seed=1, noise=noise).run(circuit, repetitions=7)
     assert _summary(ours.records) == _summary(ref.records)
     if all(v.shape[1] == 1 for v in ref.records.values()):  # 2D views exist without repeated keys
@@ -58,7 +63,7 @@ def test_run_sweep_and_sample_match_cirq_simulator_layout() -> None:
     t = sympy.Symbol("t")
     circuit = cirq.Circuit(cirq.X(Q[0]) ** t, cirq.CNOT(Q[0], Q[1]), cirq.measure(Q[1], key="k"), cirq.measure(Q[0], key="m"))
     sweep = cirq.Linspace("t", 0, 1, 3)
-    ours = ClusterSimulator(TWO_QPUS, seed=2, assignment=SPLIT)
+    ours = ClusterSimulator(TWO_QPUS, seed=2, assignment=_split(circuit))
     ref = cirq.Simulator(seed=2)
     got, want = ours.run_sweep(circuit, sweep, repetitions=5), ref.run_sweep(circuit, sweep, repetitions=5)
     assert [_summary(r.records) for r in got] == [_summary(r.records) for r in want]
@@ -71,7 +76,7 @@ def test_run_sweep_and_sample_match_cirq_simulator_layout() -> None:
 def test_ordinary_arithmetic_on_bits_works() -> None:
     """np.mean(1 - 2 * bits) and (-1) ** bits, as Cirq's own qaoa.py computes cut values."""
     circuit = cirq.Circuit(cirq.X(Q[0]), cirq.CNOT(Q[0], Q[1]), cirq.measure(Q[0], Q[1], key="m"))
-    bits = ClusterSimulator(TWO_QPUS, seed=3, assignment=SPLIT).run(circuit, repetitions=10).measurements["m"]
+    bits = ClusterSimulator(TWO_QPUS, seed=3, assignment=_split(circuit)).run(circuit, repetitions=10).measurements["m"]
     assert np.mean(1 - 2 * bits) == -1.0
     assert ((-1) ** bits == -1).all()
 
@@ -158,7 +163,7 @@ def test_channels_with_link_noise_agree_between_modes_and_with_the_reference(nam
 def test_noise_model_of_amplitude_damping_samples_like_cirq() -> None:
     circuit = cirq.Circuit(cirq.X(Q[0]), cirq.CNOT(Q[0], Q[1]), cirq.measure(Q[0], Q[1], key="m"))
     noise = cirq.ConstantQubitNoiseModel(cirq.amplitude_damp(0.25))
-    ours = ClusterSimulator(TWO_QPUS, seed=5, noise=noise, assignment=SPLIT).run(circuit, repetitions=4000)
+    ours = ClusterSimulator(TWO_QPUS, seed=5, noise=noise, assignment=_split(circuit)).run(circuit, repetitions=4000)
     rho = cirq.DensityMatrixSimulator(noise=noise).simulate(circuit[:-1], qubit_order=Q[:2]).final_density_matrix
     # Noise after the measurement moment does not change the outcomes.
     exact = np.real(np.diag(rho))
