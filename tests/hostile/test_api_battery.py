@@ -215,8 +215,9 @@ for name, values in GOOD_OPTIONS.items():
         case(f"run({name}={value!r:.25}) (valid)", "ok", lambda n=name, v=value: run_ok(**{n: v}))
 case("run(method='stabilizer') non-Clifford", "error",
      lambda: backend().run(QuantumCircuit(1, 1).compose(_t_circuit()), method="stabilizer", shots=8))
-for bad in [5, None, "nope", b"ideal", 3.0, ["ideal"]]:
+for bad in [5, "nope", b"ideal", 3.0, ["ideal"]]:
     case(f"ClusterBackend({bad!r})", "error", lambda b=bad: ClusterBackend(b))
+case("ClusterBackend(None) (the default preset)", "ok", lambda: ClusterBackend(None))
 for bad in [5, "qc", None, [ghz(), 5], {"a": 1}]:
     case(f"run_input={bad!r:.20}", "error", lambda b=bad: backend().run(b, shots=8))
 case("set_options(shots='x')", "error", lambda: ClusterBackend("ideal").set_options(shots="x"))
@@ -258,8 +259,9 @@ for name, values in BAD_SIM.items():
 case("simulator.run(repetitions=0) (as Cirq: no samples)", "ok", lambda: sim_ok(repetitions=0))
 for reps in [-1, 1.5, "10", 10**12, True]:
     case(f"simulator.run(repetitions={reps!r})", "error", lambda r=reps: sim_ok(repetitions=r))
-for bad in [5, None, "nope"]:
+for bad in [5, "nope"]:
     case(f"ClusterSimulator({bad!r})", "error", lambda b=bad: ClusterSimulator(b))
+case("ClusterSimulator(None) (the default preset)", "ok", lambda: ClusterSimulator(None))
 for kwargs in [dict(seed=np.int64(3)), dict(seed=np.random.RandomState(1)), dict(repetitions=np.int64(10)),
                dict(seed_partition=np.int64(2)), dict(dtype=np.complex128),
                dict(assignment=["qpu0", "qpu0", "qpu1"])]:

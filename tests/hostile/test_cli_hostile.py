@@ -108,7 +108,7 @@ CASES = [
     ("missing circuit", ["run", "{dir}/nope.qasm"], 2, "No such file"),
     ("10^8-qubit circuit", ["run", "{huge.qasm}"], 2, "declares 100000000 qubits"),
     ("10^8 classical bits", ["run", "{hugebits.qasm}"], 2, "100000000 classical bits"),
-    ("circuit wider than the cluster", ["run", "{wide.qasm}"], 2, "more than the cluster's 16 data qubits"),
+    ("circuit wider than the cluster", ["run", "{wide.qasm}", "--cluster", "ideal"], 2, "more than the cluster's 16 data qubits"),
     ("QASM syntax error", ["run", "{syntax.qasm}"], 2, "cannot parse"),
     ("unknown gate", ["run", "{unknowngate.qasm}"], 2, "frobnicate"),
     ("no measurement", ["run", "{nomeasure.qasm}"], 2, "measures nothing"),
@@ -167,7 +167,7 @@ CASES = [
     # Good input still works (the control group).
     ("valid run", ["run", "{ghz.qasm}", "--shots", "64", "--seed", "3"], 0, None),
     ("valid OpenQASM 3", ["run", "{ghz3.qasm}", "--shots", "64", "--seed", "3", "--cluster", "{cluster.json}"], 0, None),
-    ("valid run, top 0", ["run", "{ghz.qasm}", "--shots", "16", "--top", "0", "--json"], 0, None),
+    ("valid run, top 0", ["run", "{ghz.qasm}", "--cluster", "ideal", "--shots", "16", "--top", "0", "--json"], 0, None),
     ("valid partition", ["partition", "{ghz.qasm}", "--qpus", "2", "--qubits-per-qpu", "2", "--json"], 0, None),
     ("deeply nested expression", ["run", "{deepexpr.qasm}", "--shots", "16"], 0, None),
     ("demo with a file", ["demo", "--cluster", "{cluster12.json}", "--shots", "50"], 0, None),
