@@ -10,7 +10,7 @@ all-to-all or a line network (on a line, a copy over h hops costs h pairs).
 For every instance the script checks that the claimed pairs equal the pairs the
 lowering consumes (``lower(...).num_bell_pairs``) and exits non-zero otherwise.
 
-Published numbers (``/work/shared/docs/partitioning.md`` sec. 6, 9) exist only for
+Published numbers (pytket-dqc and DisQCO, see docs/partitioning.md) exist only for
 all-to-all networks. QFT instances are identical circuits; for the random families
 (QV, cp-fraction, QAOA) the published values are means over *other* random
 instances of the same family and size, marked with ``~``.
