@@ -92,15 +92,16 @@ def _cirq_ghz(n: int) -> cirq.Circuit:
 
 
 def test_cirq_simulator_picks_stim_and_agrees_with_cirqs_engine():
-    circuit = _cirq_ghz(6)
-    cluster = _noisy_cluster(num_qpus=2, per=3)
+    circuit = _cirq_ghz(4)
+    cluster = _noisy_cluster(num_qpus=2, per=2)
     noise = cirq.depolarize(0.01)
     hist = {}
     for method in ("automatic", "cirq"):
         sim = ClusterSimulator(cluster, seed=3, method=method, noise=noise)
-        hist[method] = dict(sim.run(circuit, repetitions=1500).histogram(key="m"))
+        hist[method] = dict(sim.run(circuit, repetitions=800).histogram(key="m"))
+        assert sim.last_report.remote_gates > 0
     assert _same_distribution(hist["automatic"], hist["cirq"]) > 1e-4
-    assert hist["automatic"].get(0, 0) + hist["automatic"].get(63, 0) > 750  # GHZ outcomes dominate
+    assert hist["automatic"].get(0, 0) + hist["automatic"].get(15, 0) > 400  # GHZ outcomes dominate
 
 
 def test_cirq_records_keep_repeated_keys_and_inverted_measurements():
