@@ -26,19 +26,18 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit
 from qiskit.circuit import IfElseOp, Measure, Reset
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import BackendV2, Options
 from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
-from qiskit.transpiler import Target, TranspilerError
+from qiskit.transpiler import Target
 
-from welinq_core import gates
 from welinq_core._version import __version__
 from welinq_core.cluster import Cluster
 from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
-from welinq_core.errors import OptionsError, UnsupportedGateError
+from welinq_core.errors import OptionsError
 from welinq_core.resources import check_network_size, check_shots
 from welinq_core.run_options import check_assignment, check_choice, check_flag, suggest
 from welinq_core.noise import EFFECTIVE_RENDERINGS
@@ -105,8 +104,9 @@ class ClusterBackend(BackendV2):
             ``stim``, ``stabilizer`` (Aer's), ``density_matrix``, ``statevector``,
             ``matrix_product_state``. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
-        protocols: Remote-operation protocols, ``("telegate",)`` or
-            ``("telegate", "teledata")``. Defaults to ``("telegate",)``.
+        protocols: Remote-operation protocols: ``"auto"`` (the cheaper of TeleGate
+            and TeleGate+TeleData for each circuit), ``("telegate",)`` or
+            ``("telegate", "teledata")``. Defaults to ``"auto"``.
         progress: Show a progress bar (over the tasks of a job, or over the shot
             groups of a single circuit): True, False, or None (only when the run takes
             more than a few seconds; ``WELINQ_PROGRESS=0`` turns it off). Defaults to None.
@@ -179,7 +179,7 @@ class ClusterBackend(BackendV2):
             effective_rendering="exact",
             method="automatic",
             assignment=None,
-            protocols=("telegate",),
+            protocols="auto",
             progress=None,
             executor=None,
             shots_per_task=None,
@@ -207,9 +207,10 @@ class ClusterBackend(BackendV2):
         if "method" in options:
             check_choice("method", options["method"], METHODS)
         if "protocols" in options:
-            if isinstance(options["protocols"], str) or not isinstance(options["protocols"], Iterable):
+            if (isinstance(options["protocols"], str) and options["protocols"] != "auto") or not isinstance(
+                    options["protocols"], Iterable):
                 raise OptionsError(
-                    f"protocols={options['protocols']!r} must be a tuple such as ('telegate',) or "
+                    f"protocols={options['protocols']!r} must be 'auto' or a tuple such as ('telegate',) or "
                     "('telegate', 'teledata')"
                 )
             check_protocols(options["protocols"])
@@ -222,22 +223,6 @@ class ClusterBackend(BackendV2):
             check_choice("mode", options["mode"], MODES)
         if "assignment" in options:
             options["assignment"] = check_assignment(options["assignment"], self._cluster)
-
-    @staticmethod
-    def _needs_transpile(qc: QuantumCircuit) -> bool:
-        allowed = set(BASIS_GATES) | {"measure", "reset", "barrier", "delay", "if_else", "u1", "u3", "cu1"}
-
-        def walk(circ: QuantumCircuit) -> bool:
-            for inst in circ.data:
-                op = inst.operation
-                if isinstance(op, IfElseOp):
-                    if any(walk(b) for b in op.blocks):
-                        return True
-                elif op.name not in allowed:
-                    return True
-            return False
-
-        return walk(qc)
 
     def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> ClusterJob:
         """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`."""
@@ -301,7 +286,7 @@ class ClusterBackend(BackendV2):
             None if assignment is None else (
                 tuple(sorted(assignment.items())) if isinstance(assignment, dict) else tuple(assignment)
             ),
-            tuple(opts["protocols"]),
+            check_protocols(opts["protocols"]),
         )
         cache = self.__dict__.setdefault("_compiled", OrderedDict())
         if key in cache:
@@ -373,19 +358,11 @@ class ClusterBackend(BackendV2):
 
 
 def circuit_ir(qc: QuantumCircuit) -> Any:
-    """The welinq IR of a Qiskit circuit, decomposed into the backend's gates where needed.
+    """The welinq IR of a Qiskit circuit: gates the core knows are kept as written (no
+    lossy transpile, so a ``cu1`` stays one controlled phase); others are replaced by
+    their definitions.
 
     Raises:
-        UnsupportedGateError: If a gate cannot be decomposed into :data:`BASIS_GATES`.
+        UnsupportedGateError: If a gate is unknown and has no definition.
     """
-    if ClusterBackend._needs_transpile(qc):
-        try:
-            qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
-        except TranspilerError as err:
-            unknown = sorted({i.operation.name for i in qc.data} - set(BASIS_GATES) - _DIRECTIVES)
-            raise UnsupportedGateError(
-                f"circuit {qc.name!r} uses gate(s) {unknown} that cannot be decomposed into the "
-                f"backend's gates {list(BASIS_GATES)}; give them a definition "
-                "(e.g. build them from standard gates) or decompose them first"
-            ) from err
     return circuit_from_qiskit(qc)

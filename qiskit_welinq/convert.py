@@ -70,8 +70,11 @@ def _param(p: object, name: str) -> float:
         raise CircuitError(f"gate {name!r} has a non-numeric parameter {p!r}") from None
 
 
+_MAX_DEFINITION_DEPTH = 64
+
+
 def _convert_block(qc: QuantumCircuit, block: QuantumCircuit, qmap: list[int], cmap: list[int],
-                   condition: Condition | None, out: list[Operation]) -> None:
+                   condition: Condition | None, out: list[Operation], depth: int = 0) -> None:
     for inst in block.data:
         op = inst.operation
         name = _ALIASES.get(op.name, op.name)
@@ -107,11 +110,17 @@ def _convert_block(qc: QuantumCircuit, block: QuantumCircuit, qmap: list[int], c
                 out.append(Operation(name="barrier", qubits=qs))
         else:
             if not gates.is_supported(name):
-                raise UnsupportedGateError(
-                    f"gate {op.name!r} on qubits {qs} is not supported; transpile the circuit "
-                    f"to the backend first (qiskit.transpile(circuit, backend)) or use gates from "
-                    f"{', '.join(BASIS_GATES)}"
-                )
+                # Decompose only what the core does not understand, by the gate's own
+                # definition (no transpiler pass rewrites the gates it does understand).
+                definition = getattr(op, "definition", None)
+                if definition is None or depth >= _MAX_DEFINITION_DEPTH:
+                    raise UnsupportedGateError(
+                        f"gate {op.name!r} on qubits {qs} is not supported and has no definition; "
+                        f"give it one (build it from standard gates) or use gates from "
+                        f"{', '.join(BASIS_GATES)}"
+                    )
+                _convert_block(qc, definition, list(qs), list(cs), condition, out, depth + 1)
+                continue
             params = tuple(_param(p, op.name) for p in op.params)
             out.append(Operation(name=name, qubits=qs, params=params, condition=condition))
 
@@ -132,8 +141,13 @@ def _remap_condition(block: QuantumCircuit, cond: object, cmap: list[int], qc: Q
 def circuit_from_qiskit(qc: QuantumCircuit) -> Circuit:
     """Convert a Qiskit circuit to the IR (qubit and clbit indices are Qiskit's).
 
+    Gates the core knows (with the aliases ``u1``/``u3``/``cu1``/``cnot``/``phase``)
+    are converted as they are, so a ``cu1`` stays one controlled phase; any other
+    gate is replaced by its Qiskit definition, recursively (``ccx``, ``mcx``,
+    library blocks such as ``QFTGate``).
+
     Raises:
-        UnsupportedGateError: For gates outside the core's library and unsupported control flow.
+        UnsupportedGateError: For gates without a definition and unsupported control flow.
         UnboundParameterError: If a parameter is unbound.
     """
     if getattr(qc, "num_vars", 0):

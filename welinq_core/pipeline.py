@@ -77,7 +77,7 @@ def compile_program(
     pair_states: Sequence[Sequence[float]] | None = None,
     idle_durations: Mapping[int, tuple[float, float]] | None = None,
     effective_rendering: str = "exact",
-    protocols: Sequence[str] | str = ("telegate",),
+    protocols: Sequence[str] | str = "auto",
     draw_per_shot: bool = False,
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
@@ -92,8 +92,9 @@ def compile_program(
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
             :func:`~welinq_core.partitioning.partition_circuit` (None = its default).
-        protocols: Remote-operation protocols (``("telegate",)`` or
-            ``("telegate", "teledata")``, see :func:`~welinq_core.lowering.lower`).
+        protocols: Remote-operation protocols: ``"auto"`` (default, the cheaper of
+            TeleGate and TeleGate+TeleData per circuit), ``("telegate",)`` or
+            ``("telegate", "teledata")``, see :func:`~welinq_core.lowering.lower`.
         pair_states: Optional ``(p_I, p_X, p_Y, p_Z)`` per ledger pair (see
             :func:`~welinq_core.noise.add_noise`); forces the noise stage. Defaults to
             the schedule's aged pair states.
@@ -118,11 +119,11 @@ def compile_program(
     if assignment is not None:
         mapping = dict(assignment) if isinstance(assignment, Mapping) else dict(enumerate(assignment))
         full = assignment_from_dict(circuit, cluster, mapping)
-        from welinq_core.lowering import check_protocols, count_bell_pairs
+        from welinq_core.partitioning.cost import plan_cost
 
-        chosen = check_protocols(protocols)
-        pairs, nonlocal_gates = count_bell_pairs(circuit, cluster, full, protocols=chosen)
-        partition = Partition(assignment=full, bell_pairs=pairs, nonlocal_gates=nonlocal_gates, protocols=chosen)
+        cost = plan_cost(circuit, cluster, full, protocols=protocols)
+        partition = Partition(assignment=full, bell_pairs=cost.bell_pairs, nonlocal_gates=cost.nonlocal_gates,
+                              protocols=cost.protocols)
     else:
         kwargs = {} if partition_method is None else {"method": partition_method}
         partition = partition_circuit(circuit, cluster, seed=seed, protocols=protocols, **kwargs)

@@ -1,63 +1,134 @@
-"""``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C``: place a circuit and print its Bell-pair cost."""
+"""``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C``: place a circuit and print its Bell-pair cost.
+
+The circuit's gates are converted as written (a ``cu1`` stays a controlled phase);
+only gates the core does not know are decomposed, by their definitions.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import threading
 import time
 
 from qiskit_welinq.cli._common import load_qasm, positive_int
+from welinq_core.cluster import Cluster
 from welinq_core.resources import check_network_size
 from welinq_core.seeding import check_seed
-from welinq_core.cluster import Cluster
-from welinq_core.lowering import lower
+from welinq_core.errors import OptionsError
+from welinq_core.lowering import check_protocols, lower
 from welinq_core.partitioning import partition_circuit
+
+_STATUS_AFTER_S = 3.0  # print status lines on stderr once partitioning has run this long
+_STATUS_EVERY_S = 5.0
 
 
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``partition`` subcommand to the parser's subcommands."""
     p = sub.add_parser("partition", help="partition an OpenQASM circuit and print its Bell-pair cost")
     p.add_argument("circuit")
-    p.add_argument("--qpus", type=positive_int, required=True)
-    p.add_argument("--qubits-per-qpu", type=positive_int, required=True)
+    p.add_argument("--qpus", type=positive_int, required=True, help="number of QPUs")
+    p.add_argument("--qubits-per-qpu", type=positive_int, required=True, help="data qubits per QPU")
+    p.add_argument("--comm-qubits", type=int, default=None,
+                   help="communication qubits per QPU (default: the cluster's own, "
+                        f"{Cluster.homogeneous(num_qpus=1, data_qubits_per_qpu=1).qpus[0].num_comm_qubits})")
     p.add_argument("--topology", default="all-to-all")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--objective", default="ebits", help="ebits (fewest Bell pairs) or fidelity")
-    p.add_argument("--protocols", default="telegate",
-                   help="comma-separated: telegate (default) or telegate,teledata (also teleport qubits)")
+    p.add_argument("--protocols", default="auto",
+                   help="auto (default: the cheaper of telegate and telegate,teledata), telegate, "
+                        "or telegate,teledata (also teleport qubits)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="return the best plan found within this many seconds")
+    p.add_argument("--quiet", action="store_true", help="no status lines on stderr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_partition)
 
 
+class _Status:
+    """Periodic one-line status on stderr while a long partitioning runs."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.stage, self.best = "starting", -1
+        self.start = time.perf_counter()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def update(self, stage: str, best: int) -> None:
+        self.stage, self.best = stage, best
+
+    def _loop(self) -> None:
+        if self.done.wait(_STATUS_AFTER_S):
+            return
+        while True:
+            best = "-" if self.best < 0 else str(self.best)
+            elapsed = time.perf_counter() - self.start
+            print(f"welinq partition: {elapsed:.0f} s, candidate {self.stage}, best so far {best} Bell pairs",
+                  file=sys.stderr, flush=True)
+            if self.done.wait(_STATUS_EVERY_S):
+                return
+
+    def __enter__(self) -> _Status:
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.comm_qubits is not None and args.comm_qubits <= 0:
+        raise OptionsError(
+            f"--comm-qubits {args.comm_qubits} must be a positive integer (communication qubits per QPU)"
+        )
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise OptionsError(f"--time-limit {args.time_limit} must be a positive number of seconds")
+    check_protocols(args.protocols)
+
+
 def cmd_partition(args: argparse.Namespace) -> int:
-    from qiskit import transpile
+    from qiskit_welinq.convert import circuit_from_qiskit
 
-    from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
-
+    _check_args(args)
     seed = check_seed(args.seed, name="--seed")
+    kwargs = {} if args.comm_qubits is None else {"comm_qubits_per_qpu": args.comm_qubits}
     cluster = Cluster.homogeneous(
-        num_qpus=args.qpus, data_qubits_per_qpu=args.qubits_per_qpu, topology=args.topology
+        num_qpus=args.qpus, data_qubits_per_qpu=args.qubits_per_qpu, topology=args.topology, **kwargs
     )
     check_network_size(cluster)
-    qc = load_qasm(args.circuit, max_qubits=cluster.num_data_qubits)
-    qc = transpile(qc, basis_gates=list(BASIS_GATES), optimization_level=0)
-    ir = circuit_from_qiskit(qc)
+    ir = circuit_from_qiskit(load_qasm(args.circuit, max_qubits=cluster.num_data_qubits))
     t0 = time.perf_counter()
-    partition = partition_circuit(ir, cluster, seed=seed, objective=args.objective, protocols=args.protocols)
+    with _Status(enabled=not args.quiet) as status:
+        partition = partition_circuit(ir, cluster, seed=seed, objective=args.objective,
+                                      protocols=args.protocols, time_limit_s=args.time_limit,
+                                      progress=status.update)
     seconds = time.perf_counter() - t0
     program = lower(ir, cluster, partition.assignment, protocols=partition.protocols)
+    if program.num_bell_pairs != partition.bell_pairs:
+        raise AssertionError(  # an internal invariant, not an input check
+            f"partition claimed {partition.bell_pairs} Bell pairs but the lowering consumed "
+            f"{program.num_bell_pairs}; please report this bug"
+        )
+    by_purpose = {"telegate": 0, "teledata": 0}
+    for pair in program.bell_pairs:
+        by_purpose[pair.purpose] += 1
     out = {
         "ebits": partition.bell_pairs,
         "bell_pairs": program.num_bell_pairs,
+        "bell_pairs_per_protocol": by_purpose,
         "assignment": list(partition.assignment),
         "seconds": seconds,
         "nonlocal_gates": partition.nonlocal_gates,
         "packets": len(program.packets),
+        "teleports": len(program.teleports),
         "bell_pairs_per_link": {f"{a}-{b}": n for (a, b), n in program.bell_pairs_per_link().items()},
+        "comm_qubits_per_qpu": cluster.qpus[0].num_comm_qubits,
         "method": partition.method,
         "objective": partition.objective,
         "protocols": list(partition.protocols),
-        "teleports": len(program.teleports),
     }
     if args.json:
         print(json.dumps(out))
@@ -65,5 +136,3 @@ def cmd_partition(args: argparse.Namespace) -> int:
         for k, v in out.items():
             print(f"{k}: {v}")
     return 0
-
-

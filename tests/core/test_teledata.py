@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from welinq_core import Circuit, Cluster, Operation, lower
 from welinq_core.errors import InsufficientQubitsError, OptionsError
-from welinq_core.lowering import PROTOCOLS, count_bell_pairs
+from welinq_core.lowering import PROTOCOLS, canonicalize, count_bell_pairs
 from welinq_core.reference import simulate
 from tests.strategies import assignments_for, clusters_for, dynamic_circuits, unitary_circuits
 
@@ -19,7 +19,7 @@ def forced_moves(draw, circuit: Circuit, cluster: Cluster, assignment):
     where = list(assignment)
     cap = {q.name: q.num_data_qubits for q in cluster.qpus}
     moves: dict[int, list[tuple[int, str]]] = {}
-    for i in range(len(circuit.operations)):
+    for i in range(len(canonicalize(circuit).operations)):  # moves index the canonical circuit
         if not draw(st.booleans()):
             continue
         q = draw(st.integers(0, circuit.num_qubits - 1))
@@ -123,18 +123,19 @@ def test_a_qubit_that_works_with_the_other_qpu_is_moved_once():
     c = Circuit(num_qubits=3, operations=ops)
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
     tele = lower(c, cluster, ("qpu0", "qpu1", "qpu0"), protocols=("telegate", "teledata"))
-    gate = lower(c, cluster, ("qpu0", "qpu1", "qpu0"))
+    gate = lower(c, cluster, ("qpu0", "qpu1", "qpu0"), protocols="telegate")
     assert gate.num_bell_pairs == 8
     assert tele.num_bell_pairs == 1 and len(tele.teleports) == 1 and tele.packets == ()
     assert tele.final_assignment in (("qpu1", "qpu1", "qpu0"), ("qpu0", "qpu0", "qpu0"))
     _assert_same_state(c, tele)
 
 
-def test_default_protocols_never_teleport():
+def test_telegate_only_never_teleports():
     ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="h", qubits=(0,))] * 4
     c = Circuit(num_qubits=2, operations=ops)
-    program = lower(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), ("qpu0", "qpu1"))
-    assert program.teleports == () and all(u.purpose == "telegate" for u in program.bell_pairs)
+    program = lower(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2), ("qpu0", "qpu1"),
+                    protocols="telegate")
+    assert program.teleports == () and program.protocols == ("telegate",) and all(u.purpose == "telegate" for u in program.bell_pairs)
     assert program.final_assignment == program.assignment
 
 

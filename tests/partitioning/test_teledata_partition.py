@@ -14,14 +14,17 @@ from tests.strategies import clusters_for, unitary_circuits
 
 @given(data=st.data(), circuit=unitary_circuits(max_qubits=7, max_ops=24))
 @settings(max_examples=30, deadline=None)
-def test_claimed_pairs_are_consumed_and_never_worse_than_telegate(data, circuit):
+def test_claimed_pairs_are_consumed_and_auto_never_worse_than_telegate(data, circuit):
     cluster = data.draw(clusters_for(circuit.num_qubits))
     seed = data.draw(st.integers(0, 3))
-    tele = partition_circuit(circuit, cluster, seed=seed, protocols=("telegate", "teledata"))
-    gate = partition_circuit(circuit, cluster, seed=seed)
-    assert tele.protocols in (("telegate",), ("telegate", "teledata")) and gate.protocols == ("telegate",)
-    assert lower(circuit, cluster, tele.assignment, protocols=tele.protocols).num_bell_pairs == tele.bell_pairs
-    assert tele.bell_pairs <= gate.bell_pairs
+    auto = partition_circuit(circuit, cluster, seed=seed)  # protocols="auto" is the default
+    gate = partition_circuit(circuit, cluster, seed=seed, protocols="telegate")
+    both = partition_circuit(circuit, cluster, seed=seed, protocols=("telegate", "teledata"))
+    assert auto.protocols in (("telegate",), ("telegate", "teledata")) and gate.protocols == ("telegate",)
+    assert both.protocols == ("telegate", "teledata")
+    for p in (auto, gate, both):
+        assert lower(circuit, cluster, p.assignment, protocols=p.protocols).num_bell_pairs == p.bell_pairs
+    assert auto.bell_pairs <= gate.bell_pairs
 
 
 def _blocks(n: int, layers: int) -> Circuit:
@@ -40,8 +43,9 @@ def _blocks(n: int, layers: int) -> Circuit:
 def test_teledata_cuts_pairs_on_dense_block_circuits_and_runs_end_to_end():
     c = _blocks(8, 4)
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=5)
-    gate = partition_circuit(c, cluster, seed=1)
+    gate = partition_circuit(c, cluster, seed=1, protocols="telegate")
     tele = partition_circuit(c, cluster, seed=1, protocols="telegate,teledata")
+    assert partition_circuit(c, cluster, seed=1).bell_pairs == tele.bell_pairs  # auto picks TeleData here
     assert tele.protocols == ("telegate", "teledata") and tele.bell_pairs < gate.bell_pairs
     compiled = compile_program(c, cluster, seed=1, protocols=("telegate", "teledata"))
     assert compiled.program.teleports and compiled.program.num_bell_pairs == compiled.partition.bell_pairs

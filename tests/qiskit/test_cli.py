@@ -64,7 +64,7 @@ def _qv_qasm(tmp_path, n=8):
 def test_partition_protocols_and_objective_flags(tmp_path, capsys):
     path = _qv_qasm(tmp_path)
     args = ["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--json"]
-    assert main(args) == 0
+    assert main(args + ["--protocols", "telegate"]) == 0
     gate = json.loads(capsys.readouterr().out)
     assert main(args + ["--protocols", "telegate,teledata", "--objective", "fidelity"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -74,6 +74,57 @@ def test_partition_protocols_and_objective_flags(tmp_path, capsys):
     assert data["protocols"] == ["telegate", "teledata"] and data["teleports"] >= 1
     assert main(args + ["--protocols", "telegate,teleport"]) == 2
     assert "teledata" in capsys.readouterr().err
+    assert main(args) == 0  # default: auto, the cheaper of the two
+    auto = json.loads(capsys.readouterr().out)
+    assert auto["ebits"] <= min(gate["ebits"], data["ebits"])
+    assert sum(auto["bell_pairs_per_protocol"].values()) == auto["bell_pairs"]
+
+
+def _qft_cu1_qasm(tmp_path, n=12):
+    from qiskit import transpile
+    from qiskit.synthesis import synth_qft_full
+
+    qc = transpile(synth_qft_full(n, do_swaps=False), basis_gates=["u3", "cu1", "h"], optimization_level=0)
+    path = tmp_path / "qft.qasm"
+    path.write_text(qasm2.dumps(qc))
+    assert "cu1(" in path.read_text()
+    return path
+
+
+def test_partition_keeps_cu1_as_a_controlled_phase(tmp_path, capsys):
+    # QFT without swaps on 2 QPUs needs n/2 - 1 pairs when cu1 stays diagonal on both qubits.
+    path = _qft_cu1_qasm(tmp_path)
+    assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "7", "--comm-qubits", "64", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ebits"] == data["bell_pairs"] == 5 and data["comm_qubits_per_qpu"] == 64
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--comm-qubits", "0"], "--comm-qubits 0"),
+    (["--comm-qubits", "-2"], "--comm-qubits -2"),
+    (["--protocols", "epr"], "auto"),
+    (["--time-limit", "0"], "--time-limit 0"),
+    (["--time-limit", "-1.5"], "--time-limit -1.5"),
+    (["--qpus", "1"], "12 qubits"),
+])
+def test_partition_bad_input_is_one_line_and_nonzero(tmp_path, capsys, flags, message):
+    path = _qft_cu1_qasm(tmp_path)
+    args = ["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "7"]
+    for i in range(0, len(flags), 2):
+        if flags[i] in args:
+            args[args.index(flags[i]) + 1] = flags[i + 1]
+        else:
+            args += flags[i : i + 2]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_partition_time_limit_returns_a_plan(tmp_path, capsys):
+    path = _qv_qasm(tmp_path)
+    assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--time-limit", "1e-9", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ebits"] == data["bell_pairs"] and len(data["assignment"]) == 8
 
 
 def test_presets_lists_names(capsys):

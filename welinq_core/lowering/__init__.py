@@ -35,7 +35,7 @@ Examples:
     (1, [2])
 """
 
-from welinq_core.lowering.packets import canonicalize
+from welinq_core.lowering.canonical import canonicalize
 from welinq_core.lowering.planner import PROTOCOLS, check_protocols, count_bell_pairs, lower, route
 from welinq_core.lowering.program import (
     BellPairUse,

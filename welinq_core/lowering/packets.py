@@ -1,4 +1,4 @@
-"""Packet analysis: canonical form, packet segments and the minimum cover of linked copies.
+"""Packet analysis: packet segments and the minimum cover of linked copies.
 
 A *segment* of a qubit is a maximal run of its operations that are all diagonal
 on it; one linked copy of the qubit (one Bell pair per hop) can serve every
@@ -20,33 +20,8 @@ from collections.abc import Sequence
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
-from welinq_core.errors import UnsupportedGateError
 
-__all__ = ["canonicalize", "is_diagonal_1q", "segments", "cover_items", "koenig_cover"]
-
-
-def canonicalize(circuit: Circuit) -> Circuit:
-    """Expand two-qubit gates that are diagonal on neither qubit (``swap``) into ``cx``.
-
-    Examples:
-        >>> c = Circuit(num_qubits=2, operations=[Operation(name="swap", qubits=(0, 1))])
-        >>> [op.name for op in canonicalize(c)]
-        ['cx', 'cx', 'cx']
-    """
-    if all(not (op.is_gate and len(op.qubits) == 2 and not gates.spec(op.name).diagonal_on) for op in circuit):
-        return circuit
-    out: list[Operation] = []
-    for op in circuit:
-        if op.is_gate and len(op.qubits) == 2 and not gates.spec(op.name).diagonal_on:
-            if op.name != "swap":
-                raise UnsupportedGateError(f"gate {op.name!r} cannot be distributed; decompose it into cx")
-            a, b = op.qubits
-            for qs in ((a, b), (b, a), (a, b)):
-                out.append(Operation(name="cx", qubits=qs, condition=op.condition))
-        else:
-            out.append(op)
-    return circuit.with_operations(out)
-
+__all__ = ["is_diagonal_1q", "segments", "cover_items", "koenig_cover"]
 
 
 def is_diagonal_1q(op: Operation) -> bool:

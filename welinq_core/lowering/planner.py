@@ -29,7 +29,8 @@ from welinq_core.errors import (
     NoRouteError,
     OptionsError,
 )
-from welinq_core.lowering.packets import canonicalize, cover_items, is_diagonal_1q, segments
+from welinq_core.lowering.canonical import canonicalize
+from welinq_core.lowering.packets import cover_items, is_diagonal_1q, segments
 from welinq_core.lowering.program import (
     BellPairUse,
     DistributedProgram,
@@ -39,13 +40,16 @@ from welinq_core.lowering.program import (
     data_slots,
 )
 
-__all__ = ["PROTOCOLS", "Planner", "check_protocols", "route", "lower", "count_bell_pairs"]
+__all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "check_protocols", "protocol_sets", "route", "lower", "count_bell_pairs"]
 
 _LOOKAHEAD = 64
 _MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
 
 #: Remote-operation protocols the planner can use.
 PROTOCOLS = ("telegate", "teledata")
+#: The default choice: per circuit, the cheaper of the two sets in :data:`AUTO_SETS`.
+AUTO = "auto"
+AUTO_SETS = (("telegate",), ("telegate", "teledata"))
 
 
 def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
@@ -66,21 +70,57 @@ def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
 
 
 def check_protocols(protocols: Sequence[str] | str) -> tuple[str, ...]:
-    """Validate a protocol set; returns it as a tuple in canonical order.
+    """Validate a protocol choice; returns it as a tuple in canonical order.
+
+    ``"auto"`` (or ``("auto",)``) is kept as ``("auto",)``: the cheaper of
+    TeleGate alone and TeleGate with TeleData, decided per circuit and placement.
+
+    Examples:
+        >>> check_protocols("teledata, telegate"), check_protocols("auto")
+        (('telegate', 'teledata'), ('auto',))
 
     Raises:
         OptionsError: On an empty set or an unknown protocol.
     """
     if isinstance(protocols, str):
         protocols = tuple(p.strip() for p in protocols.split(",") if p.strip())
-    given = tuple(protocols)
+    try:
+        given = tuple(protocols)
+    except TypeError:
+        given = (protocols,)  # type: ignore[assignment]
+    if given == (AUTO,):
+        return given
     unknown = [p for p in given if p not in PROTOCOLS]
     if unknown or not given:
         raise OptionsError(
-            f"protocols={given!r} is invalid; give a non-empty subset of {PROTOCOLS} "
-            "(e.g. ('telegate',) or ('telegate', 'teledata'))"
+            f"protocols={given!r} is invalid; give 'auto' or a non-empty subset of {PROTOCOLS} "
+            "(e.g. 'telegate' or 'telegate,teledata')"
         )
     return tuple(p for p in PROTOCOLS if p in given)
+
+
+def protocol_sets(protocols: Sequence[str] | str) -> list[tuple[str, ...]]:
+    """The concrete protocol sets a choice stands for (``"auto"``: two, else one).
+
+    Examples:
+        >>> protocol_sets("auto")
+        [('telegate',), ('telegate', 'teledata')]
+    """
+    chosen = check_protocols(protocols)
+    return list(AUTO_SETS) if chosen == (AUTO,) else [chosen]
+
+
+def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
+                  protocols: Sequence[str] | str,
+                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> Planner:
+    """Run the planner for each concrete set of ``protocols``; the one using fewest pairs."""
+    best: Planner | None = None
+    for ps in protocol_sets(protocols):
+        planner = Planner(circuit, cluster, assignment, ps, moves)
+        planner.plan()
+        if best is None or len(planner.pairs) < len(best.pairs):
+            best = planner
+    return best  # type: ignore[return-value]
 
 
 class Planner:
@@ -376,7 +416,7 @@ class Planner:
 
 
 def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-          protocols: Sequence[str] = ("telegate",),
+          protocols: Sequence[str] | str = AUTO,
           moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
@@ -384,13 +424,16 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         circuit: The logical circuit (gates of at most two qubits).
         cluster: The cluster.
         assignment: Initial QPU name of each logical qubit (``Partition.assignment``).
-        protocols: ``("telegate",)`` (default: linked copies only) or with
-            ``"teledata"``: the planner may also teleport a qubit's state to another
-            QPU (one pair per hop) when its next gates are mostly with that QPU.
+        protocols: ``"auto"`` (default): the cheaper plan of ``("telegate",)``
+            and ``("telegate", "teledata")``; ``("telegate",)``: linked copies only;
+            with ``"teledata"`` the planner may also teleport a qubit's state to another
+            QPU (one pair per hop) when its next gates are mostly with that QPU;
             ``("teledata",)`` alone makes every non-local gate local by moves.
+            ``DistributedProgram.protocols`` records the set used.
         moves: Forced teleports, ``{op index: [(qubit, target QPU), ...]}``: run
             before that operation of the canonical circuit (a qubit already on the
-            target stays). Mainly for tests; works with any ``protocols``.
+            target stays). Mainly for tests; works with any ``protocols`` (with
+            ``"auto"``, forced moves mean ``("telegate",)`` plus these moves).
 
     Returns:
         The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
@@ -404,8 +447,9 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     if len(assignment) != circuit.num_qubits:
         raise ValueError(f"assignment has {len(assignment)} entries for {circuit.num_qubits} qubits")
     canonical = canonicalize(circuit)
-    planner = Planner(canonical, cluster, assignment, protocols, moves)
-    planner.plan()
+    if moves and check_protocols(protocols) == (AUTO,):
+        protocols = ("telegate",)  # forced moves replace the automatic choice
+    planner = _best_planner(canonical, cluster, assignment, protocols, moves)
     packets = tuple(
         Packet(
             index=k,
@@ -426,6 +470,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         steps=tuple(planner.steps),
         packets=packets,
         bell_pairs=tuple(planner.pairs),
+        protocols=planner.protocols,
         teleports=tuple(
             Teleport(index=k, qubit=t["qubit"], source=t["source"], target=t["target"], route=t["route"],
                      slot=t["slot"], bell_pairs=tuple(t["pairs"]))
@@ -435,7 +480,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
 
 
 def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-                     protocols: Sequence[str] = ("telegate",)) -> tuple[int, int]:
+                     protocols: Sequence[str] | str = AUTO) -> tuple[int, int]:
     """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
 
     Examples:
@@ -445,6 +490,5 @@ def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[st
         >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1), ("qpu0", "qpu1"))
         (1, 1)
     """
-    planner = Planner(canonicalize(circuit), cluster, assignment, protocols)
-    planner.plan()
+    planner = _best_planner(canonicalize(circuit), cluster, assignment, protocols)
     return len(planner.pairs), sum(len(p["gates"]) for p in planner.packet_info)

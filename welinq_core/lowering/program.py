@@ -160,6 +160,7 @@ class DistributedProgram:
         packets: The packets, in opening order.
         bell_pairs: Ledger of every Bell pair consumed (packets' and teleports').
         teleports: The TeleData moves, in program order (empty with TeleGate only).
+        protocols: The protocol set the planner used.
     """
 
     circuit: Circuit
@@ -170,6 +171,7 @@ class DistributedProgram:
     packets: tuple[Packet, ...]
     bell_pairs: tuple[BellPairUse, ...]
     teleports: tuple[Teleport, ...] = ()
+    protocols: tuple[str, ...] = ("telegate",)
 
     def placement_at(self, step: int) -> tuple[str, ...]:
         """QPU of each logical qubit right before ``steps[step]`` runs (``len(steps)``: at the end)."""

@@ -19,7 +19,8 @@ import networkx as nx
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
-from welinq_core.lowering import canonicalize, check_protocols
+from welinq_core.lowering import canonicalize
+from welinq_core.lowering.planner import AUTO, protocol_sets
 from welinq_core.lowering.planner import Planner
 
 __all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
@@ -59,17 +60,16 @@ def check_objective(objective: str) -> None:
 
 
 def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-              protocols: Sequence[str] = ("telegate",), objective: str = "ebits") -> PlanCost:
+              protocols: Sequence[str] | str = AUTO, objective: str = "ebits") -> PlanCost:
     """Run the lowering's planner (no rendering) and read its ledger.
 
-    With ``"teledata"`` and ``"telegate"`` both allowed, the planner runs with and
-    without TeleData and the better plan (for ``objective``) is returned; its
-    ``protocols`` say which set reproduces it in :func:`~welinq_core.lowering.lower`.
+    With ``protocols="auto"`` (default) the planner runs with and without TeleData
+    and the better plan (for ``objective``) is returned; its ``protocols`` say which
+    set reproduces it in :func:`~welinq_core.lowering.lower`.
     """
-    protocols = check_protocols(protocols)
     canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
-    sets = [protocols] if protocols != ("telegate", "teledata") else [("telegate",), protocols]
+    sets = protocol_sets(protocols)
     best: PlanCost | None = None
     for ps in sets:
         planner = Planner(canonical, cluster, assignment, ps)

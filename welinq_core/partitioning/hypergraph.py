@@ -29,7 +29,8 @@ from __future__ import annotations
 import dataclasses
 
 from welinq_core.circuit import Circuit
-from welinq_core.lowering.packets import canonicalize, segments as _segments
+from welinq_core.lowering.canonical import canonicalize
+from welinq_core.lowering.packets import segments as _segments
 
 __all__ = ["PacketHypergraph", "build_packet_hypergraph"]
 

@@ -19,6 +19,7 @@ than :func:`welinq_core.partitioning.partition_circuit` with ``method="greedy-fm
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -115,7 +116,8 @@ def _is_optimal(circuit: Circuit, cluster: Cluster, cost: PlanCost) -> bool:
 
 def _polish(circuit: Circuit, cluster: Cluster, assignment: list[str], cost: PlanCost,
             objective: str, rng: np.random.Generator,
-            score: Callable[[list[str]], PlanCost]) -> tuple[list[str], PlanCost]:
+            score: Callable[[list[str]], PlanCost],
+            stop: Callable[[], bool] = lambda: False) -> tuple[list[str], PlanCost]:
     """Pairwise swaps and moves scored on the true cost, within a replay budget."""
     n_ops = max(1, len(circuit.operations))
     budget = _POLISH_BUDGET // n_ops
@@ -149,7 +151,8 @@ def _polish(circuit: Circuit, cluster: Cluster, assignment: list[str], cost: Pla
                         t[q], t[r] = there, here
                         trials.append(t)
             for t in trials:
-                if evals >= budget:
+                if evals >= budget or stop():
+                    evals = budget
                     break
                 evals += 1
                 c = score(t)
@@ -169,7 +172,9 @@ def hypergraph_partition(
     use_kahypar: bool = True,
     restarts: int = 3,
     polish: bool = True,
-    protocols: Sequence[str] = ("telegate",),
+    protocols: Sequence[str] | str = "auto",
+    deadline: float | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> tuple[tuple[str, ...], PlanCost, str]:
     """Best assignment found, its true cost and a short method label.
 
@@ -183,8 +188,21 @@ def hypergraph_partition(
         restarts: KaHyPar seeds tried.
         polish: Run the true-cost swap polish on small circuits.
         protocols: Protocols the lowering may use (see :func:`.cost.plan_cost`).
+        deadline: ``time.perf_counter()`` value after which no new candidate is
+            started and the best one so far is returned (None: no limit).
+        progress: Called as ``progress(stage, best_bell_pairs)`` after each scored
+            candidate (for status lines).
     """
     rng = np.random.default_rng(seed)
+
+    def stop() -> bool:
+        return deadline is not None and time.perf_counter() > deadline
+
+    def report(stage: str) -> None:
+        if progress is not None:
+            good = [c for c, _ in candidates if c is not _INFEASIBLE]
+            progress(stage, min(c.bell_pairs for c in good) if good else -1)
+
     names = list(cluster.qpu_names)
     index = {nm: i for i, nm in enumerate(names)}
     caps = [q.num_data_qubits for q in cluster.qpus]
@@ -208,16 +226,21 @@ def hypergraph_partition(
     base_blocks = [index[a] for a in baseline]
     starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
     kahypar_used = False
+    candidates: list[tuple[PlanCost, tuple[str, ...]]] = [(score(baseline), tuple(baseline))]
+    report("baseline")
     if use_kahypar and _kahypar.available() and len(names) > 1:
         for _ in range(max(1, restarts)):
+            if stop():
+                break
             b = _kahypar.kahypar_partition(hg, caps, seed=int(rng.integers(2**31 - 1)))
             if b is not None:
                 kahypar_used = True
                 starts.append(("kahypar", _relabel(hg, b, dist, caps)))
     seen: set[tuple[int, ...]] = set()
-    candidates: list[tuple[PlanCost, tuple[str, ...]]] = [(score(baseline), tuple(baseline))]
     seen.add(tuple(base_blocks))
     for _label, blocks in starts:
+        if stop():
+            break
         r = Refiner(hg, dist, capacities=caps, blocks=blocks)
         r.refine(seed=int(rng.integers(2**31 - 1)), max_passes=1 if big else 10, swaps=not big)
         qb = tuple(r.blocks[:n])
@@ -227,12 +250,13 @@ def hypergraph_partition(
             seen.add(cand)
             assign = tuple(names[b] for b in cand)
             candidates.append((score(assign), assign))
+            report(_label)
     candidates.sort(key=lambda c: c[0].key(objective))
     best_cost, best = candidates[0]
     if best_cost is _INFEASIBLE:
         raise infeasible[0]
-    if polish:
-        polished, best_cost = _polish(circuit, cluster, list(best), best_cost, objective, rng, score)
+    if polish and not stop():
+        polished, best_cost = _polish(circuit, cluster, list(best), best_cost, objective, rng, score, stop)
         best = tuple(polished)
     label = "hypergraph-kahypar" if kahypar_used else "hypergraph-fm"
     return best, best_cost, label

@@ -26,8 +26,10 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -159,7 +161,9 @@ METHODS = ("auto", "hypergraph", "hypergraph-fm", "greedy-fm")
 
 def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.random.Generator | None = None,
                       max_passes: int = 8, method: str = "auto", objective: str = "ebits",
-                      protocols: tuple[str, ...] | list[str] | str = ("telegate",)) -> Partition:
+                      protocols: tuple[str, ...] | list[str] | str = "auto",
+                      time_limit_s: float | None = None,
+                      progress: Callable[[str, int], None] | None = None) -> Partition:
     """Place the circuit's qubits on QPUs, minimising the Bell pairs the lowering consumes.
 
     Args:
@@ -177,18 +181,25 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         objective: ``"ebits"`` (fewest Bell pairs, hop-weighted on multi-hop
             routes) or ``"fidelity"`` (least summed ``1 - bell_pair_fidelity``
             over consumed pairs, then fewest pairs).
-        protocols: ``("telegate",)`` (default) or ``("telegate", "teledata")``:
-            candidates are also scored with TeleData moves (the lowering teleports a
-            qubit when its next gates are mostly with another QPU); the better of the
-            two plans is kept and ``Partition.protocols`` says which to lower with.
-            A comma-separated string is accepted.
+        protocols: ``"auto"`` (default): every candidate is scored with TeleGate
+            alone and with TeleGate plus TeleData (the lowering teleports a qubit
+            when its next gates are mostly with another QPU) and the cheaper plan
+            wins; ``("telegate",)`` or ``("telegate", "teledata")`` force one set.
+            A comma-separated string is accepted. ``Partition.protocols`` says
+            which set to lower with.
+        time_limit_s: Wall-clock budget in seconds: once spent, no new candidate
+            is started and the best plan so far is returned (the baseline placement
+            is always scored). None (default): no limit.
+        progress: Called as ``progress(stage, best_bell_pairs)`` after each scored
+            candidate, e.g. to print a status line.
 
     Returns:
         A :class:`Partition` whose ``bell_pairs`` equals what the lowering consumes.
 
     Raises:
         InsufficientQubitsError: If the circuit has more active qubits than the cluster.
-        OptionsError: On an unknown ``method``, ``objective`` or protocol.
+        OptionsError: On an unknown ``method``, ``objective`` or protocol, or a
+            ``time_limit_s`` that is not a positive number.
 
     Examples:
         >>> from welinq_core.circuit import Operation
@@ -207,7 +218,11 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
     check_objective(objective)
     protocols = check_protocols(protocols)
+    if time_limit_s is not None and not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0
+                                           and math.isfinite(time_limit_s)):
+        raise OptionsError(f"time_limit_s={time_limit_s!r} must be a positive number of seconds (or None)")
     _check_fits(circuit, cluster)
+    deadline = None if time_limit_s is None else start + float(time_limit_s)
     rng = np.random.default_rng(seed)
     base_seed, strong_seed = (int(x) for x in rng.integers(2**31 - 1, size=2))
     # The baseline's swap search is quadratic in the qubits: as a mere starting candidate
@@ -220,7 +235,8 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
     else:
         assignment, cost, label = hypergraph_partition(
             circuit, cluster, seed=strong_seed, objective=objective, baseline=baseline,
-            use_kahypar=method != "hypergraph-fm", protocols=protocols,
+            use_kahypar=method != "hypergraph-fm", protocols=protocols, deadline=deadline,
+            progress=progress,
         )
     return Partition(
         assignment=assignment,

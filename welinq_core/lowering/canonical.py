@@ -1,0 +1,235 @@
+r"""Canonical form: rewrite a circuit so its packets do not depend on how it was spelled.
+
+A transpiler spells one controlled phase in many ways: ``cp``, ``cu1``, ``crz``,
+``cx``-``rz``-``cx``, ``cx``-``u(0, 0, l)``-``cx``, a ``cz`` as ``h``-``cx``-``h``...
+Packets (runs of gates diagonal on one qubit, see :mod:`.packets`) only see the
+first forms. :func:`canonicalize` applies three exact rewrites, each of which
+keeps the circuit's unitary (up to a global phase, which no measurement sees):
+
+1. a non-local ``swap`` becomes three ``cx`` (distributable gates only);
+2. ``cx(c, t)`` - diagonal one-qubit gates on ``t`` - ``cx(c, t)`` becomes one
+   ``rzz`` (AutoComm's merge of ``cx``-``rz``-``cx``, Wu et al., MICRO 2022):
+   with ``D = diag(d0, d1)`` the product maps ``|c, t>`` to ``d_{c xor t} |c, t>``,
+   which is ``rzz(arg(d1 / d0))`` times a phase. Gates between the two ``cx`` on
+   ``c`` must be diagonal on ``c`` (they commute with both ``cx`` and the ``rzz``);
+   an empty run cancels the pair;
+3. ``U`` - ``cx(c, t)`` - ``V`` (``U``, ``V`` one-qubit gates on ``t``) becomes
+   ``(H U)`` - ``cz(c, t)`` - ``(V H)`` when one of those products is diagonal, since
+   ``cx = (I x H) cz (I x H)``: the ``h``-conjugated ``cx`` of a transpiled
+   ``cz`` becomes diagonal on both qubits again, so either end can be a packet root.
+
+Examples:
+    >>> from welinq_core.circuit import Circuit, Operation
+    >>> c = Circuit(num_qubits=2, operations=[Operation(name="cx", qubits=(0, 1)),
+    ...     Operation(name="u", qubits=(1,), params=(0.0, 0.0, -0.5)), Operation(name="cx", qubits=(0, 1)),
+    ...     Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(1, 0)), Operation(name="h", qubits=(0,))])
+    >>> [(op.name, op.qubits) for op in canonicalize(c)]
+    [('rzz', (0, 1)), ('cz', (1, 0))]
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+
+import numpy as np
+
+from welinq_core import gates
+from welinq_core.circuit import Circuit, Operation
+from welinq_core.errors import UnsupportedGateError
+
+__all__ = ["canonicalize", "one_qubit_op"]
+
+_TOL = 1e-10
+_H = gates.gate_matrix("h", ())
+
+
+def _is_1q_gate(op: Operation) -> bool:
+    return op.is_gate and op.name != "pauli_channel" and len(op.qubits) == 1 and op.condition is None
+
+
+def _diag_of(op: Operation) -> tuple[complex, complex] | None:
+    """``(d0, d1)`` when ``op`` is a diagonal one-qubit gate, else None."""
+    m = gates.gate_matrix(op.name, op.params)
+    if abs(m[0, 1]) > _TOL or abs(m[1, 0]) > _TOL:
+        return None
+    return complex(m[0, 0]), complex(m[1, 1])
+
+
+def one_qubit_op(m: np.ndarray, qubit: int) -> Operation | None:
+    """The one-qubit gate ``m`` (up to a global phase) as an operation; None for the identity.
+
+    Diagonal matrices become ``p``, ``h`` stays ``h``, anything else a ``u``.
+
+    Examples:
+        >>> one_qubit_op(gates.gate_matrix("s", ()), 0)
+        Operation(name='p', qubits=(0,), params=(1.5707963267948966,), clbits=(), condition=None, pauli_terms=())
+        >>> one_qubit_op(np.eye(2) * 1j, 3) is None
+        True
+    """
+    a, b, c, d = complex(m[0, 0]), complex(m[0, 1]), complex(m[1, 0]), complex(m[1, 1])
+    if abs(b) < _TOL and abs(c) < _TOL:
+        lam = cmath.phase(d / a)
+        if abs(lam) < _TOL:
+            return None
+        return Operation(name="p", qubits=(qubit,), params=(lam,))
+    if abs(a) > _TOL and np.allclose(m * (abs(a) / a), _H, atol=1e-9):
+        return Operation(name="h", qubits=(qubit,))
+    theta = 2.0 * math.atan2(abs(c), abs(a))
+    if abs(a) > _TOL:
+        gamma = cmath.phase(a)
+        phi = cmath.phase(c) - gamma
+        lam = cmath.phase(-b) - gamma
+    else:  # anti-diagonal: only phi + ... is fixed; put everything in lam relative to phi = 0
+        gamma = cmath.phase(c)
+        phi = 0.0
+        lam = cmath.phase(-b) - gamma
+    return Operation(name="u", qubits=(qubit,), params=(theta, phi, lam))
+
+
+def _expand_swaps(ops: list[Operation]) -> list[Operation]:
+    out: list[Operation] = []
+    for op in ops:
+        if op.is_gate and len(op.qubits) == 2 and not gates.spec(op.name).diagonal_on:
+            if op.name != "swap":
+                raise UnsupportedGateError(f"gate {op.name!r} cannot be distributed; decompose it into cx")
+            a, b = op.qubits
+            for qs in ((a, b), (b, a), (a, b)):
+                out.append(Operation(name="cx", qubits=qs, condition=op.condition))
+        else:
+            out.append(op)
+    return out
+
+
+def _wires(ops: list[Operation | None], n: int) -> tuple[list[list[int]], dict[tuple[int, int], int]]:
+    wires: list[list[int]] = [[] for _ in range(n)]
+    pos: dict[tuple[int, int], int] = {}
+    for i, op in enumerate(ops):
+        if op is None:
+            continue
+        for q in op.qubits:
+            pos[i, q] = len(wires[q])
+            wires[q].append(i)
+    return wires, pos
+
+
+def _merge_cx_phase_cx(ops: list[Operation], n: int) -> list[Operation]:
+    """Rewrite 2: ``cx``-diagonal-``cx`` on the same qubits becomes ``rzz`` (or cancels)."""
+    cur: list[Operation | None] = list(ops)
+    wires, pos = _wires(cur, n)
+    for i in range(len(ops)):
+        op = cur[i]
+        if op is None or op.name != "cx" or op.condition is not None:
+            continue
+        c, t = op.qubits
+        wt = wires[t]
+        k = pos[i, t] + 1
+        run: list[int] = []
+        while k < len(wt) and cur[wt[k]] is not None and _is_1q_gate(cur[wt[k]]) and _diag_of(cur[wt[k]]):
+            run.append(wt[k])
+            k += 1
+        if k >= len(wt):
+            continue
+        j = wt[k]
+        other = cur[j]
+        if other is None or other.name != "cx" or other.qubits != (c, t) or other.condition is not None:
+            continue
+        # Everything on c between i and j must be diagonal on c (it commutes with both cx).
+        wc = wires[c]
+        ok = True
+        for m in wc[pos[i, c] + 1 : pos[j, c]]:
+            g = cur[m]
+            if g is None:
+                continue
+            if not g.is_gate or g.name == "pauli_channel":
+                ok = False
+                break
+            if len(g.qubits) == 1:
+                if _diag_of(g) is None:
+                    ok = False
+                    break
+            elif g.qubits.index(c) not in gates.spec(g.name).diagonal_on:
+                ok = False
+                break
+        if not ok:
+            continue
+        d0, d1 = 1.0 + 0j, 1.0 + 0j
+        for m in run:
+            e0, e1 = _diag_of(cur[m])  # type: ignore[arg-type, misc]
+            d0, d1 = d0 * e0, d1 * e1
+            cur[m] = None
+        cur[i] = None
+        theta = cmath.phase(d1 / d0)
+        cur[j] = None if abs(theta) < _TOL else Operation(name="rzz", qubits=(c, t), params=(theta,))
+    return [op for op in cur if op is not None]
+
+
+def _h_conjugated_cx(ops: list[Operation], n: int) -> list[Operation]:
+    """Rewrite 3: ``U``-``cx``-``V`` on the target becomes ``(HU)``-``cz``-``(VH)`` where that helps."""
+    wires, pos = _wires(list(ops), n)
+    out: list[Operation | None] = []
+    last_out: dict[int, int] = {}  # qubit -> index in out of its last operation
+    replaced: dict[int, Operation | None] = {}  # input index -> replacement (None = dropped)
+    for i, op in enumerate(ops):
+        if i in replaced:
+            new = replaced.pop(i)
+            if new is not None:
+                last_out[new.qubits[0]] = len(out)
+                out.append(new)
+            continue
+        if op.name == "cx" and op.condition is None:
+            c, t = op.qubits
+            k_prev = last_out.get(t)
+            u_op = out[k_prev] if k_prev is not None else None
+            if u_op is not None and not _is_1q_gate(u_op):
+                u_op = None
+            wt = wires[t]
+            nxt = pos[i, t] + 1
+            v_idx = wt[nxt] if nxt < len(wt) else None
+            v_op = ops[v_idx] if v_idx is not None and _is_1q_gate(ops[v_idx]) else None
+            hu = _H @ gates.gate_matrix(u_op.name, u_op.params) if u_op is not None else None
+            vh = gates.gate_matrix(v_op.name, v_op.params) @ _H if v_op is not None else None
+            good = any(
+                m is not None and abs(m[0, 1]) < _TOL and abs(m[1, 0]) < _TOL for m in (hu, vh)
+            )
+            if good:
+                if hu is not None:
+                    out[k_prev] = one_qubit_op(hu, t)  # type: ignore[index]
+                else:
+                    out.append(Operation(name="h", qubits=(t,)))
+                cz = Operation(name="cz", qubits=(c, t))
+                last_out[c] = last_out[t] = len(out)
+                out.append(cz)
+                if vh is not None:
+                    replaced[v_idx] = one_qubit_op(vh, t)  # type: ignore[index]
+                else:
+                    last_out[t] = len(out)
+                    out.append(Operation(name="h", qubits=(t,)))
+                continue
+        for q in op.qubits:
+            last_out[q] = len(out)
+        out.append(op)
+    return [op for op in out if op is not None]
+
+
+def canonicalize(circuit: Circuit) -> Circuit:
+    """The circuit with the exact rewrites of the module docstring applied.
+
+    The result has the same unitary up to a global phase (and the same
+    measurements, resets and conditions); it is what the planner lowers.
+
+    Raises:
+        UnsupportedGateError: On a two-qubit gate diagonal on neither qubit other than ``swap``.
+
+    Examples:
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="swap", qubits=(0, 1))])
+        >>> [op.name for op in canonicalize(c)]
+        ['cx', 'cx', 'cx']
+    """
+    ops = _expand_swaps(list(circuit.operations))
+    if any(op.name == "cx" for op in ops):
+        ops = _merge_cx_phase_cx(ops, circuit.num_qubits)
+        ops = _h_conjugated_cx(ops, circuit.num_qubits)
+    if len(ops) == len(circuit.operations) and all(a is b for a, b in zip(ops, circuit.operations)):
+        return circuit
+    return circuit.with_operations(ops)
