@@ -115,8 +115,8 @@ def _convert_block(qc: QuantumCircuit, block: QuantumCircuit, qmap: list[int], c
                 definition = getattr(op, "definition", None)
                 if definition is None or depth >= _MAX_DEFINITION_DEPTH:
                     raise UnsupportedGateError(
-                        f"gate {op.name!r} on qubits {qs} is not supported and has no definition; "
-                        f"give it one (build it from standard gates) or use gates from "
+                        f"circuit uses gate(s) {[op.name]} on qubits {qs} that the core does not know and "
+                        "that have no definition; give them one (build them from standard gates) or use gates from "
                         f"{', '.join(BASIS_GATES)}"
                     )
                 _convert_block(qc, definition, list(qs), list(cs), condition, out, depth + 1)

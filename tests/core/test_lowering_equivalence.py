@@ -45,17 +45,18 @@ def test_explicit_protocol_reproduces_the_output_distribution_of_dynamic_circuit
 def test_every_claimed_bell_pair_is_prepared_and_consumed(data, circuit):
     cluster = data.draw(clusters_for(circuit.num_qubits))
     partition = partition_circuit(circuit, cluster, seed=data.draw(st.integers(0, 3)))
-    program = lower(circuit, cluster, partition.assignment)
+    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
     explicit = program.explicit_circuit()
     assert partition.bell_pairs == program.num_bell_pairs == len(explicit.pair_positions)
+    last_hop = {tp.bell_pairs[-1] for tp in program.teleports}
     assert sum(program.bell_pairs_per_link().values()) == program.num_bell_pairs
     ops = explicit.circuit.operations
-    for (qa, qb), pos in zip(explicit.pair_qubits, explicit.pair_positions):
+    for index, ((qa, qb), pos) in enumerate(zip(explicit.pair_qubits, explicit.pair_positions)):
         # prepared: H on qa then CX(qa, qb) right before the recorded position
         assert ops[pos - 2].name == "h" and ops[pos - 2].qubits == (qa,)
         assert ops[pos - 1].name == "cx" and ops[pos - 1].qubits == (qa, qb)
-        # consumed: both halves are measured later
-        for q in (qa, qb):
+        # consumed: both halves are measured later (a teleport's last target half becomes the qubit)
+        for q in ((qa,) if index in last_hop else (qa, qb)):
             assert any(op.name == "measure" and op.qubits == (q,) for op in ops[pos:])
     for packet in program.packets:
         assert len(packet.bell_pairs) == len(packet.route) - 1
@@ -88,10 +89,11 @@ def test_non_diagonal_gate_on_the_control_closes_the_packet():
 
 
 def test_diagonal_gate_on_the_control_keeps_the_packet():
-    ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="t", qubits=(0,)), Operation(name="cx", qubits=(0, 1))]
+    ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="t", qubits=(0,)), Operation(name="ry", qubits=(1,), params=(0.3,)),
+           Operation(name="cx", qubits=(0, 1))]
     program = lower(Circuit(num_qubits=2, operations=ops), Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1),
                     ("qpu0", "qpu1"))
-    assert program.num_bell_pairs == 1
+    assert program.num_bell_pairs == 1 and program.num_remote_gates == 2
 
 
 def test_remote_gate_between_line_ends_swaps_through_the_middle():

@@ -416,7 +416,7 @@ class Planner:
 
 
 def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-          protocols: Sequence[str] | str = AUTO,
+          protocols: Sequence[str] | str = ("telegate",),
           moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
@@ -424,8 +424,9 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         circuit: The logical circuit (gates of at most two qubits).
         cluster: The cluster.
         assignment: Initial QPU name of each logical qubit (``Partition.assignment``).
-        protocols: ``"auto"`` (default): the cheaper plan of ``("telegate",)``
-            and ``("telegate", "teledata")``; ``("telegate",)``: linked copies only;
+        protocols: ``("telegate",)`` (default): linked copies only; ``"auto"``:
+            the cheaper plan of ``("telegate",)`` and ``("telegate", "teledata")``
+            (what :func:`~welinq_core.partitioning.partition_circuit` chooses by default);
             with ``"teledata"`` the planner may also teleport a qubit's state to another
             QPU (one pair per hop) when its next gates are mostly with that QPU;
             ``("teledata",)`` alone makes every non-local gate local by moves.
@@ -480,7 +481,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
 
 
 def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-                     protocols: Sequence[str] | str = AUTO) -> tuple[int, int]:
+                     protocols: Sequence[str] | str = ("telegate",)) -> tuple[int, int]:
     """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
 
     Examples:
