@@ -229,7 +229,7 @@ def scale_run(seed: int, num_qubits: int = 1000, num_gates: int = 50_000, k: int
     t0 = time.perf_counter()
     p = partition_circuit(circuit, cluster, seed=seed)
     seconds = time.perf_counter() - t0
-    consumed = lower(circuit, cluster, p.assignment).num_bell_pairs
+    consumed = lower(circuit, cluster, p.assignment, protocols=p.protocols).num_bell_pairs
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"\nScale run: {num_qubits} qubits, {circuit.num_two_qubit_gates()} two-qubit gates, {k} QPUs "

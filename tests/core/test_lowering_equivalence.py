@@ -123,9 +123,10 @@ def test_swapping_qpu_needs_two_communication_qubits():
 
 
 def test_limited_communication_qubits_evict_copies_and_stay_exact():
-    # qubit 0 and 1 on qpu0 both fan out to qpu1, which can hold one copy at a time.
+    # qubit 0 and 1 on qpu0 both control gates on qpu1, which can hold one copy at a time.
     ops = [Operation(name="h", qubits=(0,)), Operation(name="h", qubits=(1,))]
-    ops += [Operation(name="cz", qubits=(0, 2)), Operation(name="cz", qubits=(1, 3))] * 2
+    ops += [Operation(name="cx", qubits=(0, 2)), Operation(name="cx", qubits=(1, 3)),
+            Operation(name="ry", qubits=(2,), params=(0.3,)), Operation(name="ry", qubits=(3,), params=(0.4,))] * 2
     c = Circuit(num_qubits=4, operations=ops)
     qpus = [QPU(name="a", num_data_qubits=2, num_comm_qubits=2), QPU(name="b", num_data_qubits=2, num_comm_qubits=1)]
     tight = Cluster(qpus=qpus, links={("a", "b"): Link()})

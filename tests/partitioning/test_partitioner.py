@@ -32,7 +32,7 @@ def test_claimed_pairs_equal_consumed_and_capacity_holds(seed, n, comm, method):
     cluster = random_cluster(seed, n, comm=comm)
     p = partition_circuit(circuit, cluster, seed=seed, method=method)
     _check_capacity(p, cluster)
-    prog = lower(circuit, cluster, p.assignment)
+    prog = lower(circuit, cluster, p.assignment, protocols=p.protocols)
     assert p.bell_pairs == prog.num_bell_pairs
     assert p.nonlocal_gates == prog.num_remote_gates
     want_infidelity = sum(1 - cluster.link(*u.link).bell_pair_fidelity for u in prog.bell_pairs)
@@ -49,7 +49,7 @@ def test_one_comm_qubit_either_fits_honestly_or_says_why(seed):
         assert "raise num_comm_qubits or add a direct link" in str(err)
         assert cluster.network().number_of_edges() < cluster.num_qpus * (cluster.num_qpus - 1) // 2
     else:
-        assert p.bell_pairs == lower(circuit, cluster, p.assignment).num_bell_pairs
+        assert p.bell_pairs == lower(circuit, cluster, p.assignment, protocols=p.protocols).num_bell_pairs
 
 
 @pytest.mark.parametrize("objective", ["ebits", "fidelity"])
@@ -77,7 +77,7 @@ def test_qft16_on_two_qpus_needs_at_most_eight_pairs():
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=9, comm_qubits_per_qpu=16)
     p = partition_circuit(qft(16), cluster, seed=0)
     assert p.bell_pairs <= 8
-    assert lower(qft(16), cluster, p.assignment).num_bell_pairs == p.bell_pairs
+    assert lower(qft(16), cluster, p.assignment, protocols=p.protocols).num_bell_pairs == p.bell_pairs
 
 
 def test_line_network_counts_hops():
@@ -101,7 +101,7 @@ def test_fidelity_objective_prefers_the_good_link():
     p = partition_circuit(c, cluster, seed=2, objective="fidelity")
     e = partition_circuit(c, cluster, seed=2, objective="ebits")
     assert p.infidelity <= e.infidelity + 1e-12
-    prog = lower(c, cluster, p.assignment)
+    prog = lower(c, cluster, p.assignment, protocols=p.protocols)
     assert p.infidelity == pytest.approx(sum(1 - cluster.link(*u.link).bell_pair_fidelity for u in prog.bell_pairs))
     assert all(u.link == ("a", "b") for u in prog.bell_pairs)
 

@@ -88,7 +88,8 @@ def segments(circuit: Circuit) -> list[tuple[int, ...]]:
 
 
 def cover_items(
-    circuit: Circuit, segs: list[tuple[int, ...]], where: Sequence[str], order: dict[str, int]
+    circuit: Circuit, segs: list[tuple[int, ...]], where: Sequence[str], order: dict[str, int],
+    short_lived: bool = False,
 ) -> set[tuple[int, str]]:
     """The fewest ``(segment, target QPU)`` copies that serve every non-local gate.
 
@@ -100,9 +101,14 @@ def cover_items(
     of one component share one QPU pair and hence one route cost, so the
     unweighted cover is also the minimum of hop-weighted pairs when no QPU runs
     out of communication qubits.
+
+    With ``short_lived=True`` the cover is instead greedy, gate by gate, for the
+    copy that lives shorter (its first to last gate): more copies, but fewer of
+    them open at once, which is what counts when communication qubits run out.
     """
     forced: set[tuple[int, str]] = set()
     edges: list[tuple[tuple[int, str], tuple[int, str]]] = []
+    span: dict[tuple[int, str], list[int]] = {}
     for i, op in enumerate(circuit.operations):
         if len(op.qubits) != 2 or not op.is_gate:
             continue
@@ -111,12 +117,22 @@ def cover_items(
         if qa == qb:
             continue
         sa, sb = segs[i]
+        if short_lived:
+            for item in ((sa, qb), (sb, qa)):
+                if item[0] >= 0:
+                    span.setdefault(item, [i, i])[1] = i
         if sa >= 0 and sb >= 0:
             edges.append(((sa, qb), (sb, qa)))
         elif sa >= 0:
             forced.add((sa, qb))
         else:
             forced.add((sb, qa))
+    if short_lived:
+        chosen = set(forced)
+        for u, v in edges:
+            if u not in chosen and v not in chosen:
+                chosen.add(min((u, v), key=lambda c: (span[c][1] - span[c][0], c[1])))
+        return chosen
     adj: dict[tuple[int, str], list[tuple[int, str]]] = {}
     seg_source: dict[int, str] = {}
     for i, op in enumerate(circuit.operations):

@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -40,9 +41,10 @@ from welinq_core.lowering.program import (
     data_slots,
 )
 
-__all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "check_protocols", "protocol_sets", "route", "lower", "count_bell_pairs"]
+__all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "plan_with", "check_protocols", "protocol_sets", "route", "lower", "count_bell_pairs"]
 
 _LOOKAHEAD = 64
+_NEXT_USE_SCAN = 256  # segment gates the eviction rule scans for a copy's next use
 _MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
 
 #: Remote-operation protocols the planner can use.
@@ -116,11 +118,32 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
     """Run the planner for each concrete set of ``protocols``; the one using fewest pairs."""
     best: Planner | None = None
     for ps in protocol_sets(protocols):
-        planner = Planner(circuit, cluster, assignment, ps, moves)
-        planner.plan()
+        planner = plan_with(circuit, cluster, assignment, ps, moves)
         if best is None or len(planner.pairs) < len(best.pairs):
             best = planner
     return best  # type: ignore[return-value]
+
+
+def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
+              moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> Planner:
+    """Plan with one concrete protocol set (``circuit`` already canonical).
+
+    The copies are a minimum vertex cover, and a circuit usually has several; when
+    communication qubits run out (copies are evicted and reopened), the minimum
+    cover of the other orientation and a cover of short-lived copies are planned
+    too, and the plan with fewest pairs is kept.
+    """
+    planner = Planner(circuit, cluster, assignment, protocols, moves)
+    planner.plan()
+    if planner.evictions:
+        for kind in ("short-lived", "min-flipped"):
+            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind)
+            other.plan()
+            if len(other.pairs) < len(planner.pairs):
+                planner = other
+            if not planner.evictions:
+                break
+    return planner
 
 
 class Planner:
@@ -128,8 +151,12 @@ class Planner:
 
     def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                  protocols: Sequence[str] = ("telegate",),
-                 moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> None:
+                 moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
+                 cover: str = "min") -> None:
         self.circuit = circuit
+        self.cover_kind = cover
+        self.evictions = 0
+        self.now = 0
         self.cluster = cluster
         self.protocols = check_protocols(protocols)
         self.teledata = "teledata" in self.protocols
@@ -160,8 +187,20 @@ class Planner:
                 self.timeline.setdefault(q, []).append(i)
         self.cursor: dict[int, int] = Counter()
         self.segs = segments(circuit)
-        order = {name: k for k, name in enumerate(cluster.qpu_names)}
-        self.cover = cover_items(circuit, self.segs, self.where, order)
+        names = list(reversed(cluster.qpu_names)) if cover == "min-flipped" else list(cluster.qpu_names)
+        order = {name: k for k, name in enumerate(names)}
+        self.cover = cover_items(circuit, self.segs, self.where, order, short_lived=cover == "short-lived")
+        # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
+        self.seg_uses: dict[int, tuple[list[int], list[int]]] = {}
+        for i, op in enumerate(circuit.operations):
+            if len(op.qubits) != 2 or not op.is_gate:
+                continue
+            for pos in (0, 1):
+                sid = self.segs[i][pos]
+                if sid >= 0:
+                    idx, partners = self.seg_uses.setdefault(sid, ([], []))
+                    idx.append(i)
+                    partners.append(op.qubits[1 - pos])
 
     # -- packets -----------------------------------------------------------------------
     def close(self, packet: int) -> None:
@@ -174,6 +213,26 @@ class Planner:
         for packet in list(self.open.get(qubit, {}).values()):
             self.close(packet)
 
+    def _next_use(self, packet: int) -> float:
+        """Index of the next gate the packet's copy would serve (inf: none in its segment)."""
+        info = self.packet_info[packet]
+        control, target = info["control"], info["target"]
+        tl = self.timeline[control]
+        k = bisect.bisect_left(tl, self.now)
+        if k >= len(tl):
+            return math.inf
+        nxt = tl[k]
+        pos = self.circuit.operations[nxt].qubits.index(control)
+        sid = self.segs[nxt][pos]
+        if sid < 0:
+            return math.inf
+        idx, partners = self.seg_uses.get(sid, ((), ()))
+        j = bisect.bisect_left(idx, self.now)
+        for m in range(j, min(j + _NEXT_USE_SCAN, len(idx))):
+            if self.where[partners[m]] == target:
+                return float(idx[m])
+        return math.inf if j + _NEXT_USE_SCAN >= len(idx) else float(idx[-1])
+
     def make_room(self, qpu: str, needed: int) -> None:
         if self.comm[qpu] < needed:
             raise CommunicationQubitError(
@@ -182,7 +241,10 @@ class Planner:
                 "or add a direct link"
             )
         while len(self.hosted[qpu]) + needed > self.comm[qpu]:
-            self.close(next(iter(self.hosted[qpu])))  # least recently used copy
+            # Evict the copy needed furthest in the future (Belady); ties: least recently used.
+            victim = max(self.hosted[qpu], key=self._next_use)
+            self.evictions += 1
+            self.close(victim)
 
     def open_packet(self, control: int, target: str) -> int:
         source = self.where[control]
@@ -350,6 +412,7 @@ class Planner:
     # -- main loop ---------------------------------------------------------------------
     def plan(self) -> None:
         for i, op in enumerate(self.circuit.operations):
+            self.now = i
             for q, target in self.moves.get(i, ()):
                 if self.where[q] != target:
                     self.teleport(q, target)

@@ -20,8 +20,7 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import canonicalize
-from welinq_core.lowering.planner import AUTO, protocol_sets
-from welinq_core.lowering.planner import Planner
+from welinq_core.lowering.planner import AUTO, plan_with, protocol_sets
 
 __all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
 
@@ -72,8 +71,7 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     sets = protocol_sets(protocols)
     best: PlanCost | None = None
     for ps in sets:
-        planner = Planner(canonical, cluster, assignment, ps)
-        planner.plan()
+        planner = plan_with(canonical, cluster, assignment, ps)
         cost = PlanCost(
             bell_pairs=len(planner.pairs),
             nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
