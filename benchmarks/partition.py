@@ -166,7 +166,7 @@ def fmt(x: float | None) -> str:
     return f"{x:g}"
 
 
-def run_table(instances, seed: int, method: str, protocols: tuple[str, ...] = ("telegate",)) -> bool:
+def run_table(instances, seed: int, method: str, protocols: str | tuple[str, ...] = "auto") -> bool:
     print("| circuit | n | k | network | 2q gates | ours | naive | pytket-dqc | DisQCO | ours/best published | seconds"
           " | protocols (teleports) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -242,6 +242,138 @@ def scale_run(seed: int, num_qubits: int = 1000, num_gates: int = 50_000, k: int
     return consumed == p.bell_pairs
 
 
+# ----------------------------------------------------------------------------- the CLI suite
+def _library_circuits(n: int, seed: int) -> dict[str, QuantumCircuit]:
+    """Circuits from Qiskit's library, as users build them."""
+    import networkx as nx
+    from qiskit.circuit.library import (DraperQFTAdder, MCXGate, grover_operator, qaoa_ansatz,
+                                        quantum_volume)
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit.synthesis import synth_qft_full
+
+    graph = nx.gnp_random_graph(n, 0.5, seed=seed)
+    cost = SparsePauliOp.from_sparse_list([("ZZ", [a, b], 1.0) for a, b in graph.edges], num_qubits=n)
+    qaoa_qc = qaoa_ansatz(cost, reps=1)
+    qaoa_qc = qaoa_qc.assign_parameters([0.4, 0.7][: qaoa_qc.num_parameters])
+    oracle = QuantumCircuit(n)
+    oracle.h(n - 1)
+    oracle.append(MCXGate(n - 1), range(n))
+    oracle.h(n - 1)
+    mcx = QuantumCircuit(n)
+    mcx.h(range(n - 1))
+    mcx.append(MCXGate(n - 1), range(n))
+    return {
+        "qft": synth_qft_full(n, do_swaps=False),
+        "quantum_volume": quantum_volume(n, seed=seed),
+        "qaoa": qaoa_qc,
+        "adder": DraperQFTAdder(n // 2, kind="fixed"),
+        "grover_op": grover_operator(oracle),
+        "mcx": mcx,
+        "cp_fraction": cp_fraction(n, n, 0.5, seed),
+    }
+
+
+_MQT = ("qft", "qftentangled", "qpeexact", "ghz", "graphstate", "qaoa", "vqe_real_amp", "wstate", "ae")
+
+
+def _mqt_circuits(n: int) -> dict[str, QuantumCircuit]:
+    """MQT Bench circuits (target-independent level), if ``mqt.bench`` is installed."""
+    try:
+        from mqt.bench import BenchmarkLevel, get_benchmark
+    except ImportError:
+        print("(mqt.bench is not installed: pip install mqt.bench; skipping MQT Bench rows)")
+        return {}
+    out = {}
+    for name in _MQT:
+        try:
+            qc = get_benchmark(name, BenchmarkLevel.INDEP, n)
+        except Exception as err:  # noqa: BLE001 - report and go on
+            print(f"(MQT Bench {name}-{n}: {err})")
+            continue
+        qc.remove_final_measurements()
+        out[f"mqt:{name}"] = qc
+    return out
+
+
+def _forms(qc: QuantumCircuit, k: int, n: int, all_forms: bool) -> dict[str, QuantumCircuit]:
+    """The circuit as users hand it over: {u, cp}, {u, cx}, and transpiled for the backend."""
+    from qiskit_welinq import ClusterBackend
+
+    backend = ClusterBackend(Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=n // k + 1))
+    forms = {"backend": transpile(qc, backend, seed_transpiler=1)}
+    if all_forms:
+        forms["u,cp"] = transpile(qc, basis_gates=["u", "cp", "cx"], optimization_level=0)
+        forms["u,cx"] = transpile(qc, basis_gates=["u", "cx"], optimization_level=1)
+    return forms
+
+
+def _cli(path: str, n: int, k: int, comm: int | None, seed: int) -> dict:
+    import contextlib
+    import io
+    import json
+
+    from qiskit_welinq.cli import main as welinq
+
+    argv = ["partition", path, "--qpus", str(k), "--qubits-per-qpu", str(n // k + 1), "--seed", str(seed),
+            "--json", "--quiet"]
+    if comm is not None:
+        argv += ["--comm-qubits", str(comm)]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = welinq(argv)
+    if code != 0:
+        raise RuntimeError(f"welinq {' '.join(argv)} exited with {code}")
+    return json.loads(buf.getvalue())
+
+
+def run_cli_table(sizes: list[int], ks: list[int], seed: int, mqt: bool) -> bool:
+    """``welinq partition`` on QASM files of library / MQT Bench circuits: unlimited and default comm qubits."""
+    import tempfile
+
+    from qiskit import qasm2
+
+    print("| source | circuit | n | form | k | 2q gates | pairs, unlimited comm | pairs, 2 comm (default) |"
+          " ratio | TeleGate/TeleData pairs | seconds (default) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    ok = True
+    ratios: list[float] = []
+    basis_spread: list[float] = []
+    tmp = Path(tempfile.mkdtemp(prefix="welinq-bench-"))
+    for n in sizes:
+        circuits = _library_circuits(n, seed)
+        if mqt:
+            circuits.update(_mqt_circuits(n))
+        for name, qc in circuits.items():
+            for k in ks:
+                per_form = []
+                all_forms = name in ("qft", "cp_fraction", "mqt:qft")
+                for form, t in _forms(qc, k, n, all_forms).items():
+                    path = tmp / f"{name.replace(':', '_')}-{n}-{k}-{form.replace(',', '')}.qasm"
+                    path.write_text(qasm2.dumps(t))
+                    unlimited = _cli(str(path), t.num_qubits, k, 4 * n, seed)
+                    default = _cli(str(path), t.num_qubits, k, None, seed)
+                    for d in (unlimited, default):
+                        ok &= d["ebits"] == d["bell_pairs"]
+                    ratio = default["ebits"] / max(unlimited["ebits"], 1)
+                    if unlimited["ebits"]:
+                        ratios.append(ratio)
+                    per_form.append(unlimited["ebits"])
+                    split = default["bell_pairs_per_protocol"]
+                    two_q = sum(1 for i in t.data if i.operation.num_qubits == 2)
+                    src = "MQT Bench" if name.startswith("mqt:") else "Qiskit library"
+                    print(f"| {src} | {name.removeprefix('mqt:')} | {t.num_qubits} | {form} | {k} | {two_q} | "
+                          f"{unlimited['ebits']} | {default['ebits']} | {ratio:.2f} | "
+                          f"{split['telegate']}/{split['teledata']} | {default['seconds']:.1f} |", flush=True)
+                if len(per_form) > 1 and min(per_form):
+                    basis_spread.append(max(per_form) / min(per_form))
+    if ratios:
+        gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        print(f"\nGeometric mean, default / unlimited communication qubits: {gm:.3f} over {len(ratios)} rows")
+    if basis_spread:
+        print(f"Largest spread across gate forms (max/min pairs, unlimited comm): {max(basis_spread):.3f}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small instances only, no scale run")
@@ -249,18 +381,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", default="auto", help="partition_circuit method (auto, hypergraph-fm, greedy-fm)")
     ap.add_argument("--no-scale", action="store_true", help="skip the 1000-qubit scale run")
     ap.add_argument("--scale-only", action="store_true", help="only the 1000-qubit scale run")
-    ap.add_argument("--protocols", default="telegate", help="comma-separated: telegate or telegate,teledata")
+    ap.add_argument("--protocols", default="auto", help="auto, telegate or telegate,teledata")
     ap.add_argument("--only", default=None, help="comma-separated family-n instances, e.g. qv-16,cp-32")
+    ap.add_argument("--cli", action="store_true",
+                    help="the CLI suite: welinq partition on Qiskit-library and MQT Bench QASM files")
+    ap.add_argument("--sizes", default="16,32", help="qubit counts of the CLI suite")
+    ap.add_argument("--qpus", default="2,3,4", help="QPU counts of the CLI suite")
+    ap.add_argument("--no-mqt", action="store_true", help="CLI suite without MQT Bench circuits")
     args = ap.parse_args(argv)
-    protocols = tuple(p.strip() for p in args.protocols.split(",") if p.strip())
+    protocols = args.protocols
     cmd = "python benchmarks/partition.py" + (" --quick" if args.quick else "") + f" --seed {args.seed}" + (
         f" --method {args.method}" if args.method != "auto" else "") + (" --no-scale" if args.no_scale else "")
     if args.scale_only:
         cmd += " --scale-only"
-    if protocols != ("telegate",):
+    if protocols != "auto":
         cmd += f" --protocols {args.protocols}"
     if args.only:
         cmd += f" --only {args.only}"
+    if args.cli:
+        sizes = [16] if args.quick else [int(x) for x in args.sizes.split(",")]
+        ks = [2] if args.quick else [int(x) for x in args.qpus.split(",")]
+        cmd = "python benchmarks/partition.py --cli" + (" --quick" if args.quick else
+                                                         f" --sizes {args.sizes} --qpus {args.qpus}")
+        cmd += " --no-mqt" if args.no_mqt else ""
+        print(f"Reproduce: {cmd}\n")
+        return 0 if run_cli_table(sizes, ks, args.seed, not args.no_mqt) else 1
     print(f"Reproduce: {cmd}\n")
     if args.scale_only:
         return 0 if scale_run(args.seed) else 1
