@@ -240,7 +240,7 @@ def test_protocols_option_moves_qubits_and_keeps_the_distribution():
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=3)
     backend = ClusterBackend(cluster)
     fixed = ["qpu0", "qpu0", "qpu1", "qpu1"]  # every block crosses the link
-    gate = backend.run(qc, shots=4000, seed_simulator=3, assignment=fixed, protocols="telegate").result()
+    gate = backend.run(qc, shots=4000, seed_simulator=3, assignment=fixed, protocols=("telegate",)).result()
     tele = backend.run(qc, shots=4000, seed_simulator=3, assignment=fixed, protocols=("telegate", "teledata"),
                        mode="explicit").result()
     pairs = [r.results[0].metadata["welinq"]["total_bell_pairs"] for r in (gate, tele)]

@@ -27,7 +27,7 @@ import numpy as np
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import CommunicationQubitError
-from welinq_core.lowering import canonicalize
+from welinq_core.lowering import canonicalize, check_protocols
 from welinq_core.partitioning import _kahypar
 from welinq_core.partitioning.cost import PlanCost, distance_matrix, plan_cost
 from welinq_core.partitioning.hypergraph import PacketHypergraph, build_packet_hypergraph
@@ -38,6 +38,7 @@ __all__ = ["hypergraph_partition"]
 _MAX_PERMUTE_QPUS = 7
 _BIG_WORK = 300_000  # hyperedge pins x QPUs above which the refinement is kept cheap
 _INFEASIBLE = PlanCost(bell_pairs=2**62, nonlocal_gates=0, infidelity=float("inf"))
+_TELEDATA_FINAL_MAX_OPS = 20_000  # "auto" plans TeleData on circuits up to this size
 _POLISH_BUDGET = 60_000  # operations replayed by the true-cost polish, at most
 
 
@@ -211,16 +212,20 @@ def hypergraph_partition(
     n = hg.num_qubits
 
     infeasible: list[CommunicationQubitError] = []
+    pins = sum(len(e) for e in hg.edges)
+    big = pins * len(names) > _BIG_WORK  # wide circuits: one KaHyPar run, one cheap FM pass
+    # On wide circuits with protocols="auto", candidates are compared with TeleGate alone
+    # and only the winner is also planned with TeleData (the TeleData planner is slower),
+    # and not at all past _TELEDATA_FINAL_MAX_OPS operations.
+    search_protocols = ("telegate",) if big and check_protocols(protocols) == ("auto",) else protocols
 
     def score(assign: Sequence[str]) -> PlanCost:
         try:
-            return plan_cost(circuit, cluster, assign, protocols=protocols, objective=objective)
+            return plan_cost(circuit, cluster, assign, protocols=search_protocols, objective=objective)
         except CommunicationQubitError as err:  # a route needs more comm qubits than a QPU has
             infeasible.append(err)
             return _INFEASIBLE
 
-    pins = sum(len(e) for e in hg.edges)
-    big = pins * len(names) > _BIG_WORK  # wide circuits: one KaHyPar run, one cheap FM pass
     if big:
         restarts = 1
     base_blocks = [index[a] for a in baseline]
@@ -258,5 +263,9 @@ def hypergraph_partition(
     if polish and not stop():
         polished, best_cost = _polish(circuit, cluster, list(best), best_cost, objective, rng, score, stop)
         best = tuple(polished)
+    if search_protocols != protocols and len(circuit.operations) <= _TELEDATA_FINAL_MAX_OPS:
+        final = plan_cost(circuit, cluster, best, protocols=protocols, objective=objective)
+        if final.key(objective) <= best_cost.key(objective):
+            best_cost = final
     label = "hypergraph-kahypar" if kahypar_used else "hypergraph-fm"
     return best, best_cost, label
