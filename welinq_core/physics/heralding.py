@@ -1,4 +1,4 @@
-"""Heralded entanglement generation over a fibre link (physics.md section 2.3).
+"""Heralded entanglement generation over a fibre link (docs/physics.md, "Heralding").
 
 Per-node end-to-end photon efficiency of one attempt:
 
@@ -15,8 +15,14 @@ p = alpha (eta_A + eta_B) - alpha^2 eta_A eta_B, the heralded state being the
 |11> admixture (twirled into X/Y errors) plus a Psi state whose coherence is
 sqrt(V) exp(-sigma^2/2) 2 sqrt(eta_A eta_B)/(eta_A + eta_B), so that
 F ~ (1 - alpha)(1 + sqrt(V) e^{-sigma^2/2}) / 2 for a symmetric link.
-Dark counts add false heralds p_false = p_dc (eta_A + eta_B) that deliver the
-maximally mixed state.
+Dark counts add false heralds. Single-click (exact, threshold detectors, herald =
+exactly one of two detectors clicks): p_false = 2 p_dc (1 - p_dc)(1 - p_photon), where
+1 - p_photon = (1 - alpha eta_A)(1 - alpha eta_B) is the probability that no photon
+reaches the station; the false-herald state is the matter state conditioned on no
+photon (mostly |00>, i.e. fidelity ~ alpha to the target). A dark count needs no
+photon, so this error grows with distance. Double-click (leading order):
+p_false = p_dc (eta_A + eta_B), delivering the maximally mixed state.
+Closed forms and derivations: docs/physics.md, "Heralding".
 
 References:
     Barrett and Kok, PRA 71, 060310 (2005). Cabrillo et al., PRA 59, 1025 (1999).
@@ -162,14 +168,45 @@ class HeraldedLinkModel:
             for l_x in self._fibre_lengths_km())
 
     def _true_and_false_probabilities(self) -> tuple[float, float]:
+        """(p_true, p_false): herald probabilities from photons and from dark counts alone.
+
+        Double-click: p_true = eta_A eta_B / 2, p_false = p_dc (eta_A + eta_B) (one real
+        photon plus one dark count, leading order).
+
+        Single-click (exact for threshold detectors, two detectors behind the station's
+        beam splitter, herald = exactly one click): with P0 = (1 - alpha eta_A)(1 - alpha
+        eta_B) = 1 - p_photon the probability that no photon reaches the station,
+        p_true = (1 - p_dc) p_photon (the other detector must stay dark) and
+        p_false = 2 p_dc (1 - p_dc) P0 (no photon, one of the two detectors dark-clicks).
+        A dark count needs no photon, so p_false does not shrink with distance.
+        """
         eta_a, eta_b = self.node_efficiencies
+        p_dc = self.dark_count_probability
         if self.scheme == "double-click":
-            p_true = eta_a * eta_b / 2.0
-        else:
-            a = self.bright_state_population
-            p_true = a * (eta_a + eta_b) - a * a * eta_a * eta_b  # type: ignore[operator]
-        p_false = self.dark_count_probability * (eta_a + eta_b)
-        return p_true, p_false
+            return eta_a * eta_b / 2.0, p_dc * (eta_a + eta_b)
+        a = self.bright_state_population
+        p_photon = a * (eta_a + eta_b) - a * a * eta_a * eta_b  # type: ignore[operator]
+        p_none = (1.0 - a * eta_a) * (1.0 - a * eta_b)  # type: ignore[operator]
+        return (1.0 - p_dc) * p_photon, 2.0 * p_dc * (1.0 - p_dc) * p_none
+
+    def _false_herald_state(self) -> tuple[float, float, float, float]:
+        """Bell-diagonal state heralded by a dark count alone.
+
+        Double-click: maximally mixed (leading-order model). Single-click: no photon reached
+        the station, so each node is |1> (emitted, photon lost) with probability
+        alpha (1 - eta_X) / (1 - alpha eta_X), else |0>, with no coherence. After the
+        frame change that maps the heralded Psi state to Phi+ (an X on qubit B), |01> and
+        |10> become Phi+/Phi- (half each) and |00>, |11> become Psi+/Psi- (half each).
+        """
+        if self.scheme == "double-click":
+            return (0.25, 0.25, 0.25, 0.25)
+        eta_a, eta_b = self.node_efficiencies
+        a = self.bright_state_population
+        one_a = a * (1.0 - eta_a) / (1.0 - a * eta_a)  # type: ignore[operator]
+        one_b = a * (1.0 - eta_b) / (1.0 - a * eta_b)  # type: ignore[operator]
+        anti = one_a * (1.0 - one_b) + one_b * (1.0 - one_a)  # P(01) + P(10)
+        same = 1.0 - anti  # P(00) + P(11)
+        return (anti / 2.0, same / 2.0, same / 2.0, anti / 2.0)
 
     @property
     def success_probability_per_mode(self) -> float:
@@ -213,8 +250,9 @@ class HeraldedLinkModel:
         if self.station == "midpoint":
             t = one_way_latency_s(self.length_km)
             return (t, t)
-        # node B emits L/c later so that both photons meet at its detector
-        return (2.0 * one_way_latency_s(self.length_km), one_way_latency_s(self.length_km))
+        # the detectors sit at node B: A's photon travels L/c, B emits L/c later so that
+        # both photons meet, B learns the outcome on detection (waits ~0), A a further L/c
+        return (2.0 * one_way_latency_s(self.length_km), 0.0)
 
     @property
     def attempt_duration_s(self) -> float:
@@ -276,14 +314,16 @@ class HeraldedLinkModel:
             true_state = ((1.0 + v) / 2.0, 0.0, 0.0, (1.0 - v) / 2.0)
         else:
             a = self.bright_state_population
-            p11 = a * a * (eta_a + eta_b - eta_a * eta_b) / p_true  # type: ignore[operator]
+            p_photon = a * (eta_a + eta_b) - a * a * eta_a * eta_b  # type: ignore[operator]
+            p11 = a * a * (eta_a + eta_b - eta_a * eta_b) / p_photon  # type: ignore[operator]
             balance = 2.0 * np.sqrt(eta_a * eta_b) / (eta_a + eta_b)
             c = float(np.sqrt(self.visibility) * np.exp(-self.phase_noise_std_rad ** 2 / 2.0)
                       * balance)
             psi = 1.0 - p11
             true_state = (psi * (1.0 + c) / 2.0, p11 / 2.0, p11 / 2.0, psi * (1.0 - c) / 2.0)
         w_true = p_true / (p_true + p_false)
-        probs = [w_true * x + (1.0 - w_true) * 0.25 for x in true_state]
+        false_state = self._false_herald_state()
+        probs = [w_true * x + (1.0 - w_true) * y for x, y in zip(true_state, false_state)]
         return BellPair.from_probabilities(probs)
 
     @property
