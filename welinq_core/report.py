@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any
 
 from welinq_core.circuit import Circuit
+from welinq_core.key_rates import link_key_rates
 from welinq_core.lowering import DistributedProgram
 from welinq_core.partitioning import Partition
 
@@ -38,6 +39,9 @@ class Report:
         simulated_qubits: Qubits the engine simulates.
         schedule: Timing summary from the scheduler, if one ran (else None).
         noise: Noise summary from the noise stage, if any (else None).
+        quantum_safe: ``{"a-b": BBM92 estimate}`` for every link the run used: QBER in
+            Z and X of the delivered pair, secret fraction, secret key rate in bit/s
+            (:mod:`welinq_core.key_rates`), or None.
     """
 
     cluster: str
@@ -56,6 +60,7 @@ class Report:
     noise: dict[str, Any] | None = None
     physical_bell_pairs_per_link: dict[str, int] | None = None
     total_physical_bell_pairs: int | None = None
+    quantum_safe: dict[str, dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-serialisable)."""
@@ -87,6 +92,15 @@ class Report:
             for k, v in self.schedule.items():
                 if not isinstance(v, (dict, list)):
                     lines.append(f"  {k}: {v}")
+        if self.quantum_safe:
+            lines.append("quantum-safe links (BBM92, asymptotic):")
+            for link, q in self.quantum_safe.items():
+                rate = q.get("secret_key_rate_bps")
+                key = "unlimited" if rate is None else f"{rate:.4g} bit/s"
+                lines.append(
+                    f"  {link:>21}: QBER Z {100 * q['qber_z']:.2f} %, X {100 * q['qber_x']:.2f} %, "
+                    f"secret fraction {q['secret_fraction']:.3f}, key {key}"
+                )
         if self.noise:
             lines.append("noise:")
             for k, v in self.noise.items():
@@ -115,7 +129,10 @@ def build_report(
         f"{a}-{b}": n * program.cluster.physical_pairs_per_logical_pair(a, b)
         for (a, b), n in program.bell_pairs_per_link().items()
     }
+    used = {f"{a}-{b}" for (a, b) in program.bell_pairs_per_link()}
+    quantum_safe = {r.label: r.estimate.to_dict() for r in link_key_rates(program.cluster) if r.label in used}
     return Report(
+        quantum_safe=quantum_safe or None,
         physical_bell_pairs_per_link=physical,
         total_physical_bell_pairs=sum(physical.values()),
         cluster=program.cluster.name,

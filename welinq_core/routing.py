@@ -10,7 +10,7 @@ depends on what matters:
   of link fidelities.
 
 For Werner links the swapped pair's Werner parameter is the product
-w = prod w_i (physics.md 2.5); :func:`route_pair` gives the exact Bell-diagonal
+w = prod w_i (docs/physics.md 2.5); :func:`route_pair` gives the exact Bell-diagonal
 state of a route from fresh link pairs (no storage time, no classical transit:
 the scheduler adds those).
 

@@ -10,6 +10,7 @@ Subcommands (one module each in this package; each module has ``register(subpars
 * ``welinq qec --distances 3,5,7 --bulk 0.001 --interface 0.03:0.3:8 --csv FILE --plot FILE``
 * ``welinq sweep CIRCUIT.qasm ... --cluster C --vary KEY=VALUES ... --out results.csv``
 * ``welinq plot results.csv --x KEY --y COLUMN [--group-by KEY] --out figure.png``
+* ``welinq links CLUSTER``: per-link and per-route fidelity, rate and BBM92 key rate
 
 OpenQASM 2 and 3 are both accepted (detected from the header).
 """
@@ -22,7 +23,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from qiskit_welinq.cli import demo, partition, plot, presets, qec, run, sweep
+from qiskit_welinq.cli import demo, links, partition, plot, presets, qec, run, sweep
 from qiskit_welinq.cli._common import load_cluster, load_qasm, safe_text
 from welinq_core._version import __version__
 from welinq_core.errors import WelinqError
@@ -30,7 +31,7 @@ from welinq_core.errors import WelinqError
 __all__ = ["main", "build_parser", "load_qasm", "load_cluster", "EXIT_BAD_INPUT", "EXIT_INTERNAL"]
 
 #: The subcommand modules, in the order ``welinq --help`` lists them.
-SUBCOMMANDS = (demo, run, presets, partition, qec, sweep, plot)
+SUBCOMMANDS = (demo, run, presets, partition, qec, sweep, plot, links)
 #: Exit status for bad input (arguments, files, options, sizes): the message says what to fix.
 EXIT_BAD_INPUT = 2
 #: Exit status for an internal error (a bug: please report it).

@@ -1,7 +1,7 @@
-"""Link physics: Bell-diagonal pairs, memories, fibre, heralding, swapping, distillation.
+"""Link physics: Bell-diagonal pairs, memories, fibre, heralding, swapping, distillation, QKD.
 
 Everything here is pure and framework-neutral (numpy only). See
-``docs/physics.md`` for the formulas and their sources.
+``docs/physics.md`` (section 2.x per topic) for the formulas and their sources.
 
 Examples:
     >>> from welinq_core.physics import BellPair, QuantumMemory, age
@@ -39,6 +39,14 @@ from welinq_core.physics.presets import (
     link_presets,
     metro_link_model,
 )
+from welinq_core.physics.qkd import (
+    DEFAULT_ERROR_CORRECTION_EFFICIENCY,
+    KeyRateEstimate,
+    bbm92_key_rate,
+    bbm92_qber,
+    binary_entropy,
+    werner_qber_threshold,
+)
 from welinq_core.physics.swapping import swap, swap_chain
 from welinq_core.physics.heralding import HERALDING_SCHEMES, HERALDING_STATIONS, HeraldedLinkModel
 from welinq_core.physics.memory import (
@@ -53,6 +61,12 @@ from welinq_core.physics.memory import (
 __all__ = [
     "age",
     "attenuation_db_per_km",
+    "bbm92_key_rate",
+    "bbm92_qber",
+    "binary_entropy",
+    "DEFAULT_ERROR_CORRECTION_EFFICIENCY",
+    "KeyRateEstimate",
+    "werner_qber_threshold",
     "BankStatistics",
     "BellPair",
     "convolve_pauli",

@@ -1,4 +1,4 @@
-"""Entanglement bank: buffered Bell pairs on one link (physics.md section 2.8).
+"""Entanglement bank: buffered Bell pairs on one link (docs/physics.md 2.8).
 
 A link generates pairs into ``capacity`` memory slots while a slot is free; requests
 (for example remote gates) consume the freshest stored pair (LIFO, which maximises

@@ -1,4 +1,4 @@
-"""Entanglement distillation (purification) of Bell-diagonal pairs (physics.md 2.6).
+"""Entanglement distillation (purification) of Bell-diagonal pairs (docs/physics.md 2.6).
 
 Both protocols consume two pairs, apply a bilateral CNOT (pair 1 controls, pair 2 is
 the target), measure the target pair in Z on both sides and keep pair 1 when the

@@ -4,7 +4,7 @@ Light in standard single-mode fibre travels at c_f ~ 2e8 m/s (group index ~1.47)
 so the one-way latency is 5 us per km. Attenuation depends strongly on the
 wavelength: 0.2 dB/km in the telecom C-band (1550 nm) but ~3.5 dB/km at the
 780 nm rubidium line, which is why quantum frequency conversion (QFC) to the
-telecom band is needed beyond a few km (physics.md section 2.2).
+telecom band is needed beyond a few km (docs/physics.md 2.2).
 
 Examples:
     >>> round(transmittance(50.0, wavelength_nm=1550), 6)
@@ -33,7 +33,7 @@ SPEED_OF_LIGHT_IN_FIBRE_M_PER_S: float = 2.0e8
 #: Typical attenuation of standard single-mode fibre at common wavelengths, dB/km.
 #: 1550 nm (C-band) 0.2; 1310 nm (O-band) 0.33; 1350 nm (SiV converted) 0.3;
 #: 852 nm (Cs D2) 3.0; 780 nm (Rb D2) 3.5; 737 nm (SiV) 4.0; 637 nm (NV ZPL) 6.0
-#: (780HP-type fibre at short wavelengths; typical values, physics.md 2.2).
+#: (780HP-type fibre at short wavelengths; typical values, docs/physics.md 2.2).
 FIBRE_ATTENUATION_DB_PER_KM: dict[int, float] = {
     1550: 0.2,
     1350: 0.3,

@@ -1,4 +1,4 @@
-"""Heralded entanglement generation over a fibre link (docs/physics.md, "Heralding").
+"""Heralded entanglement generation over a fibre link (docs/physics.md 2.3).
 
 Per-node end-to-end photon efficiency of one attempt:
 
@@ -22,7 +22,7 @@ reaches the station; the false-herald state is the matter state conditioned on n
 photon (mostly |00>, i.e. fidelity ~ alpha to the target). A dark count needs no
 photon, so this error grows with distance. Double-click (leading order):
 p_false = p_dc (eta_A + eta_B), delivering the maximally mixed state.
-Closed forms and derivations: docs/physics.md, "Heralding".
+Closed forms and derivations: docs/physics.md 2.3.
 
 References:
     Barrett and Kok, PRA 71, 060310 (2005). Cabrillo et al., PRA 59, 1025 (1999).

@@ -5,7 +5,7 @@ decays while it waits. The Pauli models (ideal, depolarizing, dephasing) keep a
 Bell-diagonal pair Bell-diagonal, so :func:`age` is a closed-form convolution. The
 ``"t1t2"`` model (amplitude damping) is not a Pauli channel: :func:`age` then ages the
 pair's 4x4 density matrix exactly and projects the result onto Bell-diagonal form,
-which keeps the exact fidelity (docs/physics.md, "Memories").
+which keeps the exact fidelity (docs/physics.md 2.4).
 
 Models (time t, single qubit):
 
@@ -312,7 +312,7 @@ def age(
     state; only the off-diagonal Bell-basis terms are dropped. Twirling each half's
     channel separately would instead drop cross terms and underestimate the fidelity
     (0.3515 instead of 0.4514 for a perfect pair, T1 = T2 = 1 s, 1 s on each half).
-    See docs/physics.md, "Memories".
+    See docs/physics.md 2.4.
 
     Args:
         pair: The pair at the start of the wait.

@@ -1,4 +1,4 @@
-"""Named link presets with their sources (docs/physics.md, "Presets").
+"""Named link presets with their sources (docs/physics.md 3).
 
 Every preset says how much to trust it through :attr:`LinkPreset.evidence`:
 
@@ -170,7 +170,7 @@ def _neutral_atom_welinq_datacentre() -> LinkPreset:
 
 
 def metro_link_model() -> HeraldedLinkModel:
-    """Physical model behind ``metro_50km_frequency_converted`` (physics.md metro_welinq_like).
+    """Physical model behind ``metro_50km_frequency_converted`` (docs/physics.md 3).
 
     50 km of 1550 nm fibre after quantum frequency conversion, double-click heralding at
     the midpoint, eta_node = 0.5 (collection) x 0.5 (QFC) x 0.8 (detector) = 0.2,
@@ -193,7 +193,7 @@ def metro_link_model() -> HeraldedLinkModel:
 def _metro_50km_frequency_converted() -> LinkPreset:
     """50 km metro link with QFC to 1550 nm (projection, see :func:`metro_link_model`).
 
-    Sources: physics.md 'metro_welinq_like'; QFC efficiency scale from van Leent et al.,
+    Sources: docs/physics.md 3; QFC efficiency scale from van Leent et al.,
     Nature 607, 69 (2022) (~57 % external QFC efficiency).
     """
     model = metro_link_model()
@@ -202,7 +202,7 @@ def _metro_50km_frequency_converted() -> LinkPreset:
         bell_pair_rate_hz=model.mean_pair_rate_hz, length_km=model.length_km,
         memory=model.memory,  # type: ignore[arg-type]
         herald_latency_s=model.herald_latency_s,
-        source="physics.md metro_welinq_like; QFC: van Leent et al., Nature 607, 69 (2022)",
+        source="welinq projection (docs/physics.md 3); QFC: van Leent et al., Nature 607, 69 (2022)",
         evidence="projection",
         notes=("Derived from HeraldedLinkModel (metro_link_model()); aspirational target "
                "F >= 0.92; rate for a single mode, multiplexing scales it."))

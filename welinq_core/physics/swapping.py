@@ -1,4 +1,4 @@
-"""Entanglement swapping of Bell-diagonal pairs (physics.md section 2.5).
+"""Entanglement swapping of Bell-diagonal pairs (docs/physics.md 2.5).
 
 A Bell-state measurement (BSM) on qubits B1 and A2 of pairs (A1, B1) and (A2, B2),
 followed by the Pauli correction on B2, leaves (A1, B2) in the Bell-diagonal state
