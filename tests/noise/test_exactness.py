@@ -200,15 +200,24 @@ def test_multi_hop_effective_pair_is_the_pauli_convolution_of_its_hops():
     assert ex.summary["channels"]["pair"] == 2  # each hop's pair is its own channel in explicit mode
 
 
-def test_default_pair_states_age_over_the_herald_latency():
+def test_default_pair_states_are_the_delivered_pairs_never_aged_twice():
+    # a hand-made link states its delivered pair; the schedule ages it only from delivery on
     mem = QuantumMemory.depolarizing(time_s=1e-3)
     link = Link(bell_pair_fidelity=0.97, length_km=20.0, memory=mem)
     c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
     prog = lower(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, link=link), ("qpu0", "qpu1"))
     (state,) = default_pair_states(prog)
-    expected = age(BellPair.werner(0.97), 1e-4, 1e-4, mem, mem).probabilities
-    assert state == pytest.approx(expected, abs=1e-12)
-    assert state[0] == pytest.approx(0.25 + 0.72 * np.exp(-0.2), abs=1e-12)
+    assert state == pytest.approx(BellPair.werner(0.97).probabilities, abs=1e-15)
+    # a physics link's pair is already aged over the herald latency: 50 km midpoint, 1 ms memory
+    from welinq_core.physics import HeraldedLinkModel
+
+    model = HeraldedLinkModel(length_km=50.0, collection_efficiency=0.1, visibility=0.95, memory=mem)
+    phys = Link.from_physics(model)
+    prog = lower(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, link=phys), ("qpu0", "qpu1"))
+    (state,) = default_pair_states(prog)
+    f_expected = 0.25 + (0.975 - 0.25) * np.exp(-2 * 250e-6 / 1e-3)  # each qubit waits L/c = 250 us once
+    assert state[0] == pytest.approx(f_expected, abs=1e-12)
+    assert state == pytest.approx(model.delivered_pair.probabilities, abs=1e-15)
 
 
 def test_swap_node_noise_is_folded_into_the_swapped_pair():

@@ -70,19 +70,16 @@ def idle_pauli_probabilities(qpu: QPU, duration_s: float) -> tuple[float, float,
 def default_pair_states(program: DistributedProgram) -> tuple[tuple[float, float, float, float], ...]:
     """Bell-diagonal probabilities of every ledger pair when nothing better is known.
 
-    A pair starts in its link's state (``Link.pauli_probabilities``) and, when the
-    link has a memory, both halves age in it for the herald latency (one fibre
-    latency, midpoint heralding, docs/physics.md 2.2-2.4).
+    Each pair is its link's delivered state (``Link.pauli_probabilities``): a link's
+    pair is the state when both nodes hold the herald (``Link.from_physics`` already
+    aged it over the herald latency, docs/physics.md 2.3), and the schedule ages it
+    only from then on. Storage before use needs the schedule's times
+    (``schedule(...).pair_states()``).
     """
-    out = []
-    for use in program.bell_pairs:
-        link = program.cluster.link(*use.link)
-        probs = tuple(float(x) for x in link.pauli_probabilities)
-        if link.memory is not None and link.latency_s > 0:
-            aged = age(BellPair.from_probabilities(probs), link.latency_s, link.latency_s, link.memory, link.memory)
-            probs = tuple(float(x) for x in aged.probabilities)
-        out.append(probs)  # type: ignore[arg-type]
-    return tuple(out)  # type: ignore[return-value]
+    return tuple(
+        tuple(float(x) for x in program.cluster.link(*use.link).pauli_probabilities)  # type: ignore[misc]
+        for use in program.bell_pairs
+    )
 
 
 def check_pair_states(states: Sequence[Sequence[float]], n: int) -> tuple[tuple[float, float, float, float], ...]:
