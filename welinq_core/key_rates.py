@@ -99,8 +99,8 @@ def cluster_key_rates(
         >>> [(r.label, r.kind) for r in rows]
         [('qpu0-qpu1', 'link'), ('qpu1-qpu2', 'link'), ('qpu0-qpu1-qpu2', 'route')]
     """
-    kwargs = dict(error_correction_efficiency=error_correction_efficiency,
-                  sifting_factor=sifting_factor, block_size=block_size)
+    kwargs: dict[str, Any] = {"error_correction_efficiency": error_correction_efficiency,
+                              "sifting_factor": sifting_factor, "block_size": block_size}
     rows = list(link_key_rates(cluster, **kwargs))
     if include_routes:
         graph = cluster.network()

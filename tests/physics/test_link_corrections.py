@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 import pytest
+from _physics_reference import amplitude_damp_dephase, bds_matrix, bell_overlaps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _physics_reference import amplitude_damp_dephase, bds_matrix, bell_overlaps
 from welinq_core.physics import BellPair, HeraldedLinkModel, QuantumMemory, age, link_preset
 
 

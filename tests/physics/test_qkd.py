@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pytest
+from _physics_reference import X, Z, bds_matrix, kron
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _physics_reference import X, Z, bds_matrix, kron
 from welinq_core.cluster import Cluster, Link
 from welinq_core.errors import PhysicsParameterError
 from welinq_core.key_rates import cluster_key_rates

@@ -22,7 +22,6 @@ from welinq_core.cluster import QPU
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram
 from welinq_core.noise.pauli import PAULIS
-from welinq_core.physics import BellPair, age
 
 __all__ = [
     "depolarizing_terms",

@@ -39,7 +39,6 @@ from welinq_core.errors import PhysicsParameterError
 from welinq_core.physics import _validation as _v
 from welinq_core.physics.bell_pair import BellPair, convolve_pauli
 
-
 __all__ = [
     "QuantumMemory",
     "MEMORY_MODELS",
