@@ -154,6 +154,23 @@ register_cluster_preset(
 )
 
 
+def _superconducting_transducer_cluster() -> Cluster:
+    from welinq_core.qpu_presets import superconducting
+
+    return Cluster.homogeneous(
+        num_qpus=2, data_qubits_per_qpu=8, qpu=superconducting(num_data_qubits=8),
+        link=Link.from_preset("superconducting_transducer_projection"), name="superconducting-transducer",
+    )
+
+
+register_cluster_preset(
+    "superconducting-transducer",
+    _superconducting_transducer_cluster,
+    "2 superconducting QPUs x 8 joined through microwave-optical transducers: projection (efficiency "
+    "0.5, 1e-3 noise photons; measured transducers today give no entanglement); QPU numbers assumed",
+)
+
+
 def _demo_cluster() -> Cluster:
     from welinq_core.physics.memory import QuantumMemory
     from welinq_core.qpu_presets import neutral_atom

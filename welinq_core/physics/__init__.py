@@ -48,6 +48,11 @@ from welinq_core.physics.qkd import (
     werner_qber_threshold,
 )
 from welinq_core.physics.swapping import swap, swap_chain
+from welinq_core.physics.transduction import (
+    TransducerLinkModel,
+    measured_transducer_model,
+    projected_transducer_model,
+)
 from welinq_core.physics.heralding import HERALDING_SCHEMES, HERALDING_STATIONS, HeraldedLinkModel
 from welinq_core.physics.memory import (
     MEMORY_MODELS,
@@ -61,16 +66,14 @@ from welinq_core.physics.memory import (
 __all__ = [
     "age",
     "attenuation_db_per_km",
+    "BankStatistics",
     "bbm92_key_rate",
     "bbm92_qber",
-    "binary_entropy",
-    "DEFAULT_ERROR_CORRECTION_EFFICIENCY",
-    "KeyRateEstimate",
-    "werner_qber_threshold",
-    "BankStatistics",
     "BellPair",
+    "binary_entropy",
     "convolve_pauli",
     "cutoff_time_s",
+    "DEFAULT_ERROR_CORRECTION_EFFICIENCY",
     "depolarizing_time_from_rate",
     "depolarizing_time_from_sequence_coherence_time",
     "distill",
@@ -83,14 +86,17 @@ __all__ = [
     "HeraldedLinkModel",
     "HERALDING_SCHEMES",
     "HERALDING_STATIONS",
+    "KeyRateEstimate",
     "link_preset",
     "link_presets",
     "LinkPreset",
     "loss_db",
+    "measured_transducer_model",
     "MEMORY_MODELS",
     "metro_link_model",
     "one_way_latency_s",
     "PAULI_LABELS",
+    "projected_transducer_model",
     "QuantumMemory",
     "simulate_bank",
     "single_slot_bank_statistics",
@@ -98,5 +104,7 @@ __all__ = [
     "SPEED_OF_LIGHT_IN_FIBRE_M_PER_S",
     "swap",
     "swap_chain",
+    "TransducerLinkModel",
     "transmittance",
+    "werner_qber_threshold",
 ]

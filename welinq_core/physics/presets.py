@@ -28,6 +28,7 @@ from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.fibre import one_way_latency_s
 from welinq_core.physics.heralding import HeraldedLinkModel
 from welinq_core.physics.memory import QuantumMemory
+from welinq_core.physics.transduction import projected_transducer_model
 
 __all__ = ["EVIDENCE_LEVELS", "LinkPreset", "link_preset", "link_presets", "metro_link_model"]
 
@@ -224,6 +225,28 @@ def _ft_ready_projection() -> LinkPreset:
         notes="Projection; memory tau = 10 s and 10 m of fibre are assumptions.")
 
 
+def _superconducting_transducer_projection() -> LinkPreset:
+    """Superconducting QPUs joined through microwave-optical transducers (projection).
+
+    Built from :func:`~welinq_core.physics.transduction.projected_transducer_model`; today's
+    measured transducers (:func:`~welinq_core.physics.transduction.measured_transducer_model`)
+    do not yet give entangled pairs.
+    """
+    model = projected_transducer_model()
+    return LinkPreset(
+        name="superconducting_transducer_projection", bell_pair=model.delivered_pair,
+        bell_pair_rate_hz=model.mean_pair_rate_hz, length_km=model.length_km,
+        memory=QuantumMemory.ideal(), herald_latency_s=model.heralded_link.herald_latency_s,
+        source=("projection; scheme: Krastanov et al., PRL 127, 040503 (2021); measured baseline: "
+                "Xie et al., arXiv:2407.08879 (2024); required improvements: Dirnegger et al., "
+                "arXiv:2503.10842 (2025)"),
+        evidence="projection",
+        notes=("Projected transducer: efficiency 0.5, added noise 1e-3 photons, 10 MHz bandwidth "
+               "(measured today: ~0.01 and ~1.2 photons, which give no entanglement); alpha 0.02, "
+               "detector 0.9, dark counts 1e-6, 1 us qubit cycle, 10 m fibre are assumptions. "
+               "Qubit decoherence during the herald is not included (ideal memory)."))
+
+
 _REGISTRY: dict[str, Callable[[], LinkPreset]] = {
     "ideal": _ideal,
     "trapped_ion_oxford_2025": _trapped_ion_oxford_2025,
@@ -231,6 +254,7 @@ _REGISTRY: dict[str, Callable[[], LinkPreset]] = {
     "neutral_atom_welinq_datacentre": _neutral_atom_welinq_datacentre,
     "metro_50km_frequency_converted": _metro_50km_frequency_converted,
     "ft_ready_projection": _ft_ready_projection,
+    "superconducting_transducer_projection": _superconducting_transducer_projection,
 }
 
 
