@@ -27,12 +27,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import IfElseOp, Measure, Reset
-from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.circuit import IfElseOp
 from qiskit.providers import BackendV2, Options
 from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
-from qiskit.transpiler import Target, TranspilerError
+from qiskit.transpiler import CouplingMap, Target, TranspilerError
 
 from welinq_core import gates
 from welinq_core.cluster import Cluster
@@ -50,31 +49,13 @@ from qiskit_welinq.engine import METHODS, PROGRESS_AFTER_S, EngineResult, sample
 from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
+from qiskit_welinq.target import cached_target, target_from_cluster
 
 __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
 _VERSION = "0.1.0"
+_MAX_FULL_COUPLING_QUBITS = 256
 _DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
-
-
-def target_from_cluster(cluster: Cluster) -> Target:
-    """A Target over the cluster's data qubits with the core's gate set.
-
-    Every gate is available on every qubit (pair): placement across QPUs is the
-    backend's job, not the transpiler's, so no routing is needed.
-
-    Examples:
-        >>> target_from_cluster(Cluster.preset("ideal")).num_qubits
-        16
-    """
-    target = Target(description=f"welinq cluster {cluster.name}", num_qubits=cluster.num_data_qubits)
-    mapping = get_standard_gate_name_mapping()
-    for name in BASIS_GATES:
-        target.add_instruction(mapping[name], name=name)
-    target.add_instruction(Measure())
-    target.add_instruction(Reset())
-    target.add_instruction(IfElseOp, name="if_else")
-    return target
 
 
 class ClusterBackend(BackendV2):
@@ -140,7 +121,7 @@ class ClusterBackend(BackendV2):
         )
         self._cluster = cluster
         check_network_size(cluster)
-        self._target = target_from_cluster(cluster)
+        self._target: Target | None = None
         if options:
             self.set_options(**options)
 
@@ -156,8 +137,38 @@ class ClusterBackend(BackendV2):
 
     @property
     def target(self) -> Target:
-        """The Target: the cluster's data qubits with the core's gate set."""
+        """The Target (:func:`~qiskit_welinq.target.target_from_cluster`): every data qubit
+        with its QPU's T1/T2, gates with durations and errors, local and remote couplings
+        with the remote gates' costs. Built on first use, shared by backends on equal clusters."""
+        if self._target is None:
+            self._target = cached_target(self._cluster)
         return self._target
+
+    @property
+    def coupling_map(self) -> CouplingMap | None:
+        """Qubit pairs that two-qubit gates act on: the Target's (local coupling of each QPU
+        and every cross-QPU pair). Targets too large for per-pair properties advertise their
+        two-qubit gates on every pair; then this is the full map (up to
+        :data:`_MAX_FULL_COUPLING_QUBITS` qubits, else None, Qiskit's "all-to-all")."""
+        cmap = self.target.build_coupling_map()
+        if cmap is None and 1 < self.num_qubits <= _MAX_FULL_COUPLING_QUBITS:
+            cmap = CouplingMap.from_full(self.num_qubits)
+        return cmap
+
+    def __str__(self) -> str:
+        c = self._cluster
+        sizes = ", ".join(f"{q.name}: {q.num_data_qubits}" for q in c.qpus)
+        return (
+            f"ClusterBackend on cluster {c.name!r}: {c.num_qpus} QPU(s) ({sizes} data qubits), "
+            f"{len(c.links)} link(s), {c.num_data_qubits} qubits"
+        )
+
+    def __repr__(self) -> str:
+        c = self._cluster
+        return (
+            f"<ClusterBackend name={self.name!r} cluster={c.name!r} qpus={c.num_qpus} "
+            f"data_qubits={c.num_data_qubits} links={len(c.links)}>"
+        )
 
     @property
     def max_circuits(self) -> None:
