@@ -90,12 +90,11 @@ __all__ = [
 MAX_EXPLICIT_QUBIT_PAIRS = 48 * 47
 
 
-#: Gates a QPU without ``native_gates`` advertises: a standard Euler basis plus the common
-#: Clifford+T and phase gates, and the two-qubit gates the transpiler synthesises into.
-#: The backend runs every gate of the core (it translates others itself); the Target stays
-#: small because each entry costs time in Qiskit's layout passes and in
-#: ``AerSimulator.from_backend`` (about 10 ms per entry there).
-DEFAULT_GATES = ("id", "rz", "sx", "x", "h", "s", "sdg", "t", "tdg", "p", "u", "cx", "cz", "cp", "rzz", "swap")
+#: Gates a QPU without ``native_gates`` advertises: every gate of the core (a QPU with
+#: ``native_gates=None`` executes them all). Each Target entry costs time in Qiskit's
+#: layout passes and in ``AerSimulator.from_backend`` (about 10 ms per entry there);
+#: give QPUs ``native_gates`` for a smaller Target.
+DEFAULT_GATES = gates.supported_gates()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
