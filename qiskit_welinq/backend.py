@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit, transpile
-from qiskit.circuit import IfElseOp
+from qiskit.circuit import ControlFlowOp
 from qiskit.providers import BackendV2, Options
 from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
@@ -55,7 +55,8 @@ __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
 _VERSION = "0.1.0"
 _MAX_FULL_COUPLING_QUBITS = 256
-_DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
+_CONTROL_FLOW = ["if_else", "for_loop", "while_loop", "switch_case", "break_loop", "continue_loop"]
+_DIRECTIVES = {"measure", "reset", "barrier", "delay", *_CONTROL_FLOW}
 
 
 class ClusterBackend(BackendV2):
@@ -232,13 +233,13 @@ class ClusterBackend(BackendV2):
 
     @staticmethod
     def _needs_transpile(qc: QuantumCircuit) -> bool:
-        allowed = set(BASIS_GATES) | {"measure", "reset", "barrier", "delay", "if_else", "u1", "u3", "cu1"}
+        allowed = set(BASIS_GATES) | _DIRECTIVES | {"u1", "u3", "cu1"}
 
         def walk(circ: QuantumCircuit) -> bool:
             for inst in circ.data:
                 op = inst.operation
-                if isinstance(op, IfElseOp):
-                    if any(walk(b) for b in op.blocks):
+                if isinstance(op, ControlFlowOp):
+                    if any(walk(b) for b in op.blocks if b is not None):
                         return True
                 elif op.name not in allowed:
                     return True
@@ -385,7 +386,7 @@ def circuit_ir(qc: QuantumCircuit) -> Any:
     """
     if ClusterBackend._needs_transpile(qc):
         try:
-            qc = transpile(qc, basis_gates=list(BASIS_GATES) + ["if_else"], optimization_level=0)
+            qc = transpile(qc, basis_gates=list(BASIS_GATES) + _CONTROL_FLOW, optimization_level=0)
         except TranspilerError as err:
             unknown = sorted({i.operation.name for i in qc.data} - set(BASIS_GATES) - _DIRECTIVES)
             raise UnsupportedGateError(

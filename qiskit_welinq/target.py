@@ -60,7 +60,6 @@ from qiskit.circuit import (
     Measure,
     Reset,
     SwitchCaseOp,
-    WhileLoopOp,
 )
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.transpiler import InstructionProperties, QubitProperties, Target
@@ -286,8 +285,9 @@ def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Targe
 
     Args:
         cluster: The cluster.
-        control_flow: Advertise ``if_else``, ``for_loop``, ``while_loop`` and
-            ``switch_case``. Defaults to True.
+        control_flow: Advertise ``if_else``, ``for_loop`` and ``switch_case`` (the
+            backend flattens them; ``while_loop`` cannot be distributed and is not
+            advertised). Defaults to True.
 
     Examples:
         >>> t = target_from_cluster(Cluster.preset("ideal"))
@@ -370,7 +370,6 @@ def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Targe
     if control_flow:
         target.add_instruction(IfElseOp, name="if_else")
         target.add_instruction(ForLoopOp, name="for_loop")
-        target.add_instruction(WhileLoopOp, name="while_loop")
         target.add_instruction(SwitchCaseOp, name="switch_case")
     return target
 
