@@ -55,8 +55,8 @@ __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
 _VERSION = "0.1.0"
 _MAX_FULL_COUPLING_QUBITS = 256
-_CONTROL_FLOW = ["if_else", "for_loop", "while_loop", "switch_case", "break_loop", "continue_loop"]
-_DIRECTIVES = {"measure", "reset", "barrier", "delay", *_CONTROL_FLOW}
+_CONTROL_FLOW = ["if_else", "for_loop", "while_loop", "switch_case"]
+_DIRECTIVES = {"measure", "reset", "barrier", "delay", "break_loop", "continue_loop", *_CONTROL_FLOW}
 
 
 class ClusterBackend(BackendV2):
