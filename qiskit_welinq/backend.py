@@ -49,6 +49,7 @@ from qiskit_welinq.engine import METHODS, PROGRESS_AFTER_S, EngineResult, sample
 from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
+from qiskit_welinq.parameter_binds import bind_circuits
 from qiskit_welinq.target import cached_target, target_from_cluster
 
 __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
@@ -247,8 +248,17 @@ class ClusterBackend(BackendV2):
 
         return walk(qc)
 
-    def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> ClusterJob:
-        """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`."""
+    def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], parameter_binds: Any = None,
+            **options: Any) -> ClusterJob:
+        """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`.
+
+        Args:
+            run_input: A circuit or a list of circuits.
+            parameter_binds: As on ``AerSimulator.run``: one dictionary per circuit,
+                ``{parameter: [values]}``; each circuit runs once per position of its
+                value lists (see :mod:`qiskit_welinq.parameter_binds`). Defaults to None.
+            **options: Run options overriding the backend's (see the class documentation).
+        """
         self._check_options(options)
         opts = {**self.options.__dict__, **options}
         if not isinstance(run_input, QuantumCircuit | Sequence):
@@ -259,6 +269,8 @@ class ClusterBackend(BackendV2):
         for index, qc in enumerate(circuits):
             if not isinstance(qc, QuantumCircuit):
                 raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
+        if parameter_binds is not None:
+            circuits = bind_circuits(circuits, parameter_binds)
         compiled = [self._prepare(qc, opts) for qc in circuits]
         # One independent seed per circuit, spawned from the user's (never seed + index).
         seeds = (circuit_seeds(check_seed(opts["seed_simulator"], name="seed_simulator"), len(circuits))
