@@ -97,6 +97,7 @@ def test_switch_on_register_with_default_and_remote_cases(backend):
     _compare(backend, qc)
 
 
+@pytest.mark.slow
 def test_switch_on_a_clbit_and_on_an_expression(backend):
     """Aer cannot switch on an expression; its reference is the equivalent if_test."""
     circuits = []
@@ -126,8 +127,8 @@ def test_switch_on_a_clbit_and_on_an_expression(backend):
     "make",
     [
         lambda c: expr.logic_or(expr.bit_xor(c[0], c[1]), expr.equal(c, 3)),
-        lambda c: expr.less(c, 2),
-        lambda c: expr.logic_not(expr.logic_and(c[0], c[1])),
+        pytest.param(lambda c: expr.less(c, 2), marks=pytest.mark.slow),
+        pytest.param(lambda c: expr.logic_not(expr.logic_and(c[0], c[1])), marks=pytest.mark.slow),
         lambda c: (c, 2),
     ],
     ids=["or-xor-equal", "less", "not-and", "register-value"],
