@@ -12,7 +12,7 @@ import qiskit.qasm2
 from qiskit_welinq.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _helpers import P_MIN, exact_probabilities, goodness_of_fit  # noqa: E402
+from _conformance_helpers import P_MIN, exact_probabilities, goodness_of_fit  # noqa: E402
 
 QFT4 = """OPENQASM 2.0;
 include "qelib1.inc";

@@ -17,7 +17,7 @@ from qiskit_welinq import ClusterBackend
 from welinq_core import Cluster
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _helpers import P_MIN, exact_probabilities, goodness_of_fit, library_circuits  # noqa: E402
+from _conformance_helpers import P_MIN, exact_probabilities, goodness_of_fit, library_circuits  # noqa: E402
 
 CIRCUITS = library_circuits()
 NAMES = sorted(CIRCUITS)

@@ -16,7 +16,7 @@ from scipy.stats import chi2_contingency
 from qiskit_welinq import ClusterBackend
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _helpers import P_MIN, exact_probabilities, goodness_of_fit  # noqa: E402
+from _conformance_helpers import P_MIN, exact_probabilities, goodness_of_fit  # noqa: E402
 
 STATIC = ["ghz", "qft", "qftentangled", "dj", "bv", "graphstate", "wstate", "qpeexact", "qpeinexact", "ae",
           "grover", "vqe_su2", "vqe_real_amp", "randomcircuit", "qwalk", "qnn"]

@@ -23,7 +23,7 @@ from qiskit_welinq import ClusterBackend
 from welinq_core import Cluster
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _helpers import P_MIN, goodness_of_fit  # noqa: E402
+from _conformance_helpers import P_MIN, goodness_of_fit  # noqa: E402
 
 SHOTS = 2000
 PRECISION = 0.01
