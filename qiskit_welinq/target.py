@@ -381,7 +381,8 @@ def _remote_costs(cluster: Cluster, two: Sequence[str],
     out: dict[tuple[str, str, str], RemoteGateCost] = {}
     seen: dict[tuple, dict[str, RemoteGateCost]] = {}
     paths = dict(nx.all_pairs_shortest_path(cluster.network()))  # the lowering's routes
-    for a, b in itertools.permutations(cluster.qpu_names, 2):
+    hosts = [q.name for q in cluster.qpus if q.num_data_qubits > 0]  # QPUs that only swap host no gate
+    for a, b in itertools.permutations(hosts, 2):
         path = tuple(paths[a][b])
         sig = _signature(cluster, path)
         common = [g for g in two if g in native[a] and g in native[b]]
@@ -393,6 +394,14 @@ def _remote_costs(cluster: Cluster, two: Sequence[str],
 
 
 @functools.lru_cache(maxsize=16)
-def cached_target(cluster: Cluster) -> Target:
-    """:func:`target_from_cluster`, cached per (hashable, frozen) cluster."""
+def _cached_target(cluster: Cluster) -> Target:
     return target_from_cluster(cluster)
+
+
+def cached_target(cluster: Cluster) -> Target:
+    """:func:`target_from_cluster`, cached per (frozen, hashable) cluster."""
+    try:
+        hash(cluster)
+    except TypeError:  # a field that cannot be hashed: build it afresh
+        return target_from_cluster(cluster)
+    return _cached_target(cluster)

@@ -228,3 +228,13 @@ def test_transpile_then_run_is_correct_and_does_not_inflate_pairs(preset, kind):
             assert abs(counts["0" * n] / shots - 0.5) < 0.04  # 5 sigma
     else:
         assert sum(counts.values()) == shots
+
+
+def test_a_repeater_qpu_without_data_qubits_hosts_no_gates():
+    qpus = [QPU(name="a", num_data_qubits=2), QPU(name="r", num_data_qubits=0), QPU(name="b", num_data_qubits=2)]
+    link = Link(bell_pair_fidelity=0.95)
+    cl = Cluster(qpus=qpus, links={("a", "r"): link, ("r", "b"): link})
+    t = target_from_cluster(cl)
+    assert t.num_qubits == 4 and qubit_qpus(cl) == ("a", "a", "b", "b")
+    w = ((4 * 0.95 - 1) / 3) ** 2  # swapped at r
+    assert t["cx"][(0, 2)].error == pytest.approx(0.8 * (1 - (3 * w + 1) / 4))
