@@ -38,7 +38,7 @@ def test_the_fit_check_rejects_a_wrong_distribution():
 
 @pytest.fixture(scope="module")
 def ideal_line():
-    return ClusterBackend("ideal-4-line")
+    return ClusterBackend(Cluster.homogeneous(num_qpus=4, data_qubits_per_qpu=4, topology="line"))
 
 
 @pytest.mark.parametrize("name", _names())

@@ -14,6 +14,7 @@ from qiskit_aer import AerSimulator
 from scipy.stats import chi2_contingency
 
 from qiskit_welinq import ClusterBackend
+from welinq_core import Cluster
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _conformance_helpers import P_MIN, exact_probabilities, goodness_of_fit  # noqa: E402
@@ -30,7 +31,7 @@ def _marks(name):
 
 @pytest.fixture(scope="module")
 def backend():
-    return ClusterBackend("ideal-4-line")
+    return ClusterBackend(Cluster.homogeneous(num_qpus=4, data_qubits_per_qpu=4, topology="line"))
 
 
 def _benchmark(name, size):
