@@ -27,12 +27,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit
-from qiskit.circuit import IfElseOp, Measure, Reset
-from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import BackendV2, Options
 from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
-from qiskit.transpiler import Target
+from qiskit.transpiler import CouplingMap, Target
 
 from welinq_core._version import __version__
 from welinq_core.cluster import Cluster
@@ -45,35 +43,19 @@ from welinq_core.lowering import check_protocols
 from welinq_core.seeding import check_seed
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
-from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit
+from qiskit_welinq.convert import circuit_from_qiskit
 from qiskit_welinq.engine import METHODS, PROGRESS_AFTER_S, EngineResult, sample_program
 from qiskit_welinq.executor import circuit_seeds, sample_task, sampling_tasks
 from welinq_core.executor import check_executor, iter_completed
 from qiskit_welinq.job import ClusterJob
+from qiskit_welinq.parameter_binds import bind_circuits
+from qiskit_welinq.target import cached_target, target_from_cluster
 
 __all__ = ["ClusterBackend", "target_from_cluster", "circuit_ir"]
 
-_DIRECTIVES = {"measure", "reset", "barrier", "delay", "if_else"}
-
-
-def target_from_cluster(cluster: Cluster) -> Target:
-    """A Target over the cluster's data qubits with the core's gate set.
-
-    Every gate is available on every qubit (pair): placement across QPUs is the
-    backend's job, not the transpiler's, so no routing is needed.
-
-    Examples:
-        >>> target_from_cluster(Cluster.preset("ideal")).num_qubits
-        16
-    """
-    target = Target(description=f"welinq cluster {cluster.name}", num_qubits=cluster.num_data_qubits)
-    mapping = get_standard_gate_name_mapping()
-    for name in BASIS_GATES:
-        target.add_instruction(mapping[name], name=name)
-    target.add_instruction(Measure())
-    target.add_instruction(Reset())
-    target.add_instruction(IfElseOp, name="if_else")
-    return target
+_MAX_FULL_COUPLING_QUBITS = 256
+_CONTROL_FLOW = ["if_else", "for_loop", "while_loop", "switch_case"]
+_DIRECTIVES = {"measure", "reset", "barrier", "delay", "break_loop", "continue_loop", *_CONTROL_FLOW}
 
 
 class ClusterBackend(BackendV2):
@@ -144,7 +126,7 @@ class ClusterBackend(BackendV2):
         )
         self._cluster = cluster
         check_network_size(cluster)
-        self._target = target_from_cluster(cluster)
+        self._target: Target | None = None
         if options:
             self.set_options(**options)
 
@@ -160,8 +142,38 @@ class ClusterBackend(BackendV2):
 
     @property
     def target(self) -> Target:
-        """The Target: the cluster's data qubits with the core's gate set."""
+        """The Target (:func:`~qiskit_welinq.target.target_from_cluster`): every data qubit
+        with its QPU's T1/T2, gates with durations and errors, local and remote couplings
+        with the remote gates' costs. Built on first use, shared by backends on equal clusters."""
+        if self._target is None:
+            self._target = cached_target(self._cluster)
         return self._target
+
+    @property
+    def coupling_map(self) -> CouplingMap | None:
+        """Qubit pairs that two-qubit gates act on: the Target's (local coupling of each QPU
+        and every cross-QPU pair). Targets too large for per-pair properties advertise their
+        two-qubit gates on every pair; then this is the full map (up to
+        :data:`_MAX_FULL_COUPLING_QUBITS` qubits, else None, Qiskit's "all-to-all")."""
+        cmap = self.target.build_coupling_map()
+        if cmap is None and 1 < self.num_qubits <= _MAX_FULL_COUPLING_QUBITS:
+            cmap = CouplingMap.from_full(self.num_qubits)
+        return cmap
+
+    def __str__(self) -> str:
+        c = self._cluster
+        sizes = ", ".join(f"{q.name}: {q.num_data_qubits}" for q in c.qpus)
+        return (
+            f"ClusterBackend on cluster {c.name!r}: {c.num_qpus} QPU(s) ({sizes} data qubits), "
+            f"{len(c.links)} link(s), {c.num_data_qubits} qubits"
+        )
+
+    def __repr__(self) -> str:
+        c = self._cluster
+        return (
+            f"<ClusterBackend name={self.name!r} cluster={c.name!r} qpus={c.num_qpus} "
+            f"data_qubits={c.num_data_qubits} links={len(c.links)}>"
+        )
 
     @property
     def max_circuits(self) -> None:
@@ -207,13 +219,12 @@ class ClusterBackend(BackendV2):
         if "method" in options:
             check_choice("method", options["method"], METHODS)
         if "protocols" in options:
-            if (isinstance(options["protocols"], str) and options["protocols"] != "auto") or not isinstance(
-                    options["protocols"], Iterable):
+            if not isinstance(options["protocols"], str | Iterable):
                 raise OptionsError(
-                    f"protocols={options['protocols']!r} must be 'auto' or a tuple such as ('telegate',) or "
-                    "('telegate', 'teledata')"
+                    f"protocols={options['protocols']!r} must be 'auto', a name such as 'telegate', or a tuple "
+                    "such as ('telegate', 'teledata')"
                 )
-            check_protocols(options["protocols"])
+            options["protocols"] = check_protocols(options["protocols"])
         if "executor" in options:
             check_executor(options["executor"])
         per_task = options.get("shots_per_task")
@@ -224,8 +235,17 @@ class ClusterBackend(BackendV2):
         if "assignment" in options:
             options["assignment"] = check_assignment(options["assignment"], self._cluster)
 
-    def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> ClusterJob:
-        """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`."""
+    def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], parameter_binds: Any = None,
+            **options: Any) -> ClusterJob:
+        """Run one circuit or a list of circuits; returns a finished :class:`ClusterJob`.
+
+        Args:
+            run_input: A circuit or a list of circuits.
+            parameter_binds: As on ``AerSimulator.run``: one dictionary per circuit,
+                ``{parameter: [values]}``; each circuit runs once per position of its
+                value lists (see :mod:`qiskit_welinq.parameter_binds`). Defaults to None.
+            **options: Run options overriding the backend's (see the class documentation).
+        """
         self._check_options(options)
         opts = {**self.options.__dict__, **options}
         if not isinstance(run_input, QuantumCircuit | Sequence):
@@ -236,6 +256,8 @@ class ClusterBackend(BackendV2):
         for index, qc in enumerate(circuits):
             if not isinstance(qc, QuantumCircuit):
                 raise OptionsError(f"run_input[{index}] is a {type(qc).__name__}, not a QuantumCircuit")
+        if parameter_binds is not None:
+            circuits = bind_circuits(circuits, parameter_binds)
         compiled = [self._prepare(qc, opts) for qc in circuits]
         # One independent seed per circuit, spawned from the user's (never seed + index).
         seeds = (circuit_seeds(check_seed(opts["seed_simulator"], name="seed_simulator"), len(circuits))

@@ -16,12 +16,23 @@ from __future__ import annotations
 import math
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
-from qiskit.circuit import Clbit, ClassicalRegister as _CReg, IfElseOp, ParameterExpression
+from qiskit.circuit import (
+    CASE_DEFAULT,
+    BreakLoopOp,
+    ContinueLoopOp,
+    ControlFlowOp,
+    ForLoopOp,
+    IfElseOp,
+    ParameterExpression,
+    SwitchCaseOp,
+    WhileLoopOp,
+)
 from qiskit.circuit.classical import expr
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import CircuitError, UnboundParameterError, UnsupportedGateError
+from qiskit_welinq.conditions import Cube, condition_cubes, conjoin
 
 __all__ = ["circuit_from_qiskit", "circuit_to_qiskit", "BASIS_GATES"]
 
@@ -30,29 +41,6 @@ BASIS_GATES = tuple(g for g in gates.supported_gates() if g != "id") + ("id",)
 
 _ALIASES = {"u1": "p", "u3": "u", "cu1": "cp", "cnot": "cx", "phase": "p"}
 _IGNORED = {"delay", "global_phase"}
-
-
-def _condition(qc: QuantumCircuit, cond: object, negate: bool = False) -> Condition:
-    if isinstance(cond, tuple) and len(cond) == 2:
-        target, value = cond
-        if isinstance(target, Clbit):
-            bits, val = (qc.find_bit(target).index,), int(bool(value))
-        elif isinstance(target, _CReg):
-            bits, val = tuple(qc.find_bit(b).index for b in target), int(value)
-        else:
-            raise UnsupportedGateError(f"unsupported condition target {target!r}")
-        if negate:
-            if len(bits) != 1:
-                raise UnsupportedGateError(
-                    "an else branch on a multi-bit register condition is not supported; "
-                    "rewrite it as separate if_test blocks"
-                )
-            val = 1 - val
-        return Condition(clbits=bits, value=val)
-    raise UnsupportedGateError(
-        f"classical condition {cond!r} is not supported; use if_test((clbit, value)) or "
-        "if_test((register, value))"
-    )
 
 
 def _param(p: object, name: str) -> float:
@@ -70,72 +58,214 @@ def _param(p: object, name: str) -> float:
         raise CircuitError(f"gate {name!r} has a non-numeric parameter {p!r}") from None
 
 
+#: At most this many operations come out of unrolling ``for_loop``s and expanding
+#: conditions (a guard against ``for_loop(range(10**9))``).
+MAX_FLAT_OPERATIONS = 2_000_000
+
+#: Gates the core does not know are replaced by their definitions, at most this deep.
 _MAX_DEFINITION_DEPTH = 64
 
 
-def _convert_block(qc: QuantumCircuit, block: QuantumCircuit, qmap: list[int], cmap: list[int],
-                   condition: Condition | None, out: list[Operation], depth: int = 0) -> None:
-    for inst in block.data:
-        op = inst.operation
-        name = _ALIASES.get(op.name, op.name)
-        qs = tuple(qmap[block.find_bit(q).index] for q in inst.qubits)
-        cs = tuple(cmap[block.find_bit(c).index] for c in inst.clbits)
-        if name in _IGNORED:
-            continue
-        if isinstance(op, IfElseOp):
-            if condition is not None:
-                raise UnsupportedGateError("nested if_test blocks are not supported; flatten the conditions")
-            true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
-            inner_q = list(qs)
-            inner_c = list(cs)
-            cond = _condition(qc, _remap_condition(block, op.condition, cmap, qc))
-            _convert_block(qc, true_body, inner_q, inner_c, cond, out)
-            if false_body is not None and len(false_body.data):
-                neg = _condition(qc, _remap_condition(block, op.condition, cmap, qc), negate=True)
-                _convert_block(qc, false_body, inner_q, inner_c, neg, out)
-            continue
-        if op.name in ("while_loop", "for_loop", "switch_case", "box", "store"):
+class _Flattener:
+    """Flattens control flow into the IR's per-operation conditions.
+
+    ``for_loop`` is unrolled (its parameter bound per iteration; an unconditional
+    ``break_loop``/``continue_loop`` ends the iteration or the loop). ``if_else`` and
+    ``switch_case`` become their blocks under disjoint condition cubes
+    (:mod:`qiskit_welinq.conditions`), nested conditions are conjoined. ``while_loop``
+    and conditional ``break_loop``/``continue_loop`` cannot be flattened (their
+    iteration count is decided at run time, while the distributed program is
+    partitioned, lowered and scheduled ahead of time) and raise.
+    """
+
+    def __init__(self, qc: QuantumCircuit) -> None:
+        self.qc = qc
+        self.out: list[Operation] = []
+
+    def emit(self, op: Operation) -> None:
+        self.out.append(op)
+        if len(self.out) > MAX_FLAT_OPERATIONS:
             raise UnsupportedGateError(
-                f"control-flow operation {op.name!r} is not supported; only if_test/else blocks "
-                "with a (clbit, value) or (register, value) condition are"
+                f"unrolling the circuit's loops and conditions gives more than {MAX_FLAT_OPERATIONS} "
+                "operations; use fewer loop iterations"
             )
-        if getattr(op, "condition", None) is not None and not isinstance(op, IfElseOp):
-            raise UnsupportedGateError(f"legacy c_if condition on {op.name!r} is not supported; use if_test")
+
+    def block(self, block: QuantumCircuit, qmap: list[int], cmap: list[int], cubes: list[Cube] | None,
+              in_loop: bool = False) -> str | None:
+        """Convert one block; returns "break"/"continue" if it hit an unconditional one."""
+        for inst in block.data:
+            op = inst.operation
+            name = _ALIASES.get(op.name, op.name)
+            qs = tuple(qmap[block.find_bit(q).index] for q in inst.qubits)
+            cs = tuple(cmap[block.find_bit(c).index] for c in inst.clbits)
+            if name in _IGNORED:
+                continue
+            index = lambda bit, block=block: cmap[block.find_bit(bit).index]  # noqa: E731
+            if isinstance(op, (BreakLoopOp, ContinueLoopOp)):
+                kind = "break" if isinstance(op, BreakLoopOp) else "continue"
+                if not in_loop:
+                    raise UnsupportedGateError(f"{op.name} outside a for_loop body")
+                if cubes is not None:
+                    raise UnsupportedGateError(
+                        f"{op.name} inside an if_test/switch cannot be distributed: whether the loop goes on "
+                        "is decided at run time, but the distributed program is compiled ahead of time; "
+                        "put the rest of the loop body under the negated condition instead"
+                    )
+                return kind
+            if isinstance(op, ForLoopOp):
+                self.for_loop(op, list(qs), list(cs), cubes)
+                continue
+            if isinstance(op, WhileLoopOp):
+                raise UnsupportedGateError(
+                    "while_loop cannot be distributed: its number of iterations is decided at run time, "
+                    "but the cluster's program (partition, Bell pairs, schedule) is compiled ahead of "
+                    "time; bound it with a for_loop over a fixed range whose body is an if_test on the "
+                    "loop condition"
+                )
+            if isinstance(op, IfElseOp):
+                branches = [(condition_cubes(op.condition, index), op.blocks[0])]
+                if len(op.blocks) > 1 and op.blocks[1] is not None and len(op.blocks[1].data):
+                    branches.append((condition_cubes(op.condition, index, negate=True), op.blocks[1]))
+                self.branches(branches, list(qs), list(cs), cubes, in_loop, op.name)
+                continue
+            if isinstance(op, SwitchCaseOp):
+                self.branches(self.switch_cases(op, index), list(qs), list(cs), cubes, in_loop, op.name)
+                continue
+            if op.name in ("box", "store"):
+                raise UnsupportedGateError(
+                    f"{op.name!r} is not supported; remove it (box) or use classical bits instead of "
+                    "real-time variables (store)"
+                )
+            if getattr(op, "condition", None) is not None:
+                raise UnsupportedGateError(f"legacy c_if condition on {op.name!r} is not supported; use if_test")
+            for condition in (None,) if cubes is None else [_to_condition(c) for c in cubes]:
+                self.operation(op, name, qs, cs, condition)
+        return None
+
+    def operation(self, op: object, name: str, qs: tuple[int, ...], cs: tuple[int, ...],
+                  condition: Condition | None, depth: int = 0) -> None:
         if name == "measure":
-            out.append(Operation(name="measure", qubits=qs, clbits=cs, condition=condition))
+            self.emit(Operation(name="measure", qubits=qs, clbits=cs, condition=condition))
         elif name == "reset":
-            out.append(Operation(name="reset", qubits=qs, condition=condition))
+            self.emit(Operation(name="reset", qubits=qs, condition=condition))
         elif name == "barrier":
             if condition is None:
-                out.append(Operation(name="barrier", qubits=qs))
+                self.emit(Operation(name="barrier", qubits=qs))
+        elif not gates.is_supported(name):
+            self.decompose(op, qs, cs, condition, depth)
         else:
-            if not gates.is_supported(name):
-                # Decompose only what the core does not understand, by the gate's own
-                # definition (no transpiler pass rewrites the gates it does understand).
-                definition = getattr(op, "definition", None)
-                if definition is None or depth >= _MAX_DEFINITION_DEPTH:
-                    raise UnsupportedGateError(
-                        f"circuit uses gate(s) {[op.name]} on qubits {qs} that the core does not know and "
-                        "that have no definition; give them one (build them from standard gates) or use gates from "
-                        f"{', '.join(BASIS_GATES)}"
-                    )
-                _convert_block(qc, definition, list(qs), list(cs), condition, out, depth + 1)
+            params = tuple(_param(p, op.name) for p in op.params)  # type: ignore[attr-defined]
+            self.emit(Operation(name=name, qubits=qs, params=params, condition=condition))
+
+    def decompose(self, op: object, qs: tuple[int, ...], cs: tuple[int, ...], condition: Condition | None,
+                  depth: int) -> None:
+        """Replace a gate the core does not know by its Qiskit definition, recursively.
+
+        Gates the core knows are never rewritten (no transpiler pass runs), so a ``cu1``
+        stays one controlled phase and keeps the structure that packets need.
+        """
+        definition = getattr(op, "definition", None)
+        if definition is None and depth < _MAX_DEFINITION_DEPTH:
+            definition = _synthesised(op)
+        if definition is None or depth >= _MAX_DEFINITION_DEPTH:
+            raise UnsupportedGateError(
+                f"circuit uses gate(s) {[op.name]} on qubits {qs} that welinq does not know and that have "  # type: ignore[attr-defined]
+                "no definition; give them one (build them from standard gates) or use gates from "
+                f"{', '.join(BASIS_GATES)}"
+            )
+        for inst in definition.data:
+            sub = inst.operation
+            sub_name = _ALIASES.get(sub.name, sub.name)
+            if sub_name in _IGNORED:
                 continue
-            params = tuple(_param(p, op.name) for p in op.params)
-            out.append(Operation(name=name, qubits=qs, params=params, condition=condition))
+            if isinstance(sub, ControlFlowOp) or getattr(sub, "condition", None) is not None:
+                raise UnsupportedGateError(
+                    f"the definition of gate {op.name!r} contains control flow ({sub.name!r}); "  # type: ignore[attr-defined]
+                    "decompose the gate before running it"
+                )
+            sub_qs = tuple(qs[definition.find_bit(q).index] for q in inst.qubits)
+            sub_cs = tuple(cs[definition.find_bit(c).index] for c in inst.clbits)
+            self.operation(sub, sub_name, sub_qs, sub_cs, condition, depth + 1)
+
+    def for_loop(self, op: ForLoopOp, qs: list[int], cs: list[int], cubes: list[Cube] | None) -> None:
+        indexset, parameter, body = op.params
+        for value in indexset:
+            bound = body.assign_parameters({parameter: value}, inplace=False) if parameter is not None else body
+            if self.block(bound, qs, cs, cubes, in_loop=True) == "break":
+                break
+
+    def switch_cases(self, op: SwitchCaseOp, index: object) -> list[tuple[list[Cube], QuantumCircuit]]:
+        target = op.target
+        subject = expr.lift(target) if not isinstance(target, expr.Expr) else target
+        branches = []
+        seen: list[int] = []
+        for values, body in op.cases_specifier():
+            if any(v is CASE_DEFAULT for v in values):
+                cond = expr.lift(True)
+                for v in seen:
+                    cond = expr.logic_and(cond, expr.not_equal(subject, _case_value(v, subject)))
+            else:
+                seen.extend(values)
+                cond = expr.lift(False)
+                for v in values:
+                    cond = expr.logic_or(cond, expr.equal(subject, _case_value(v, subject)))
+            branches.append((condition_cubes(cond, index), body))  # type: ignore[arg-type]
+        return branches
+
+    def branches(self, branches: list[tuple[list[Cube], QuantumCircuit]], qs: list[int], cs: list[int],
+                 outer: list[Cube] | None, in_loop: bool, what: str) -> None:
+        read = {b for cubes, _ in branches for cube in cubes for b in cube}
+        start = len(self.out)
+        emitted = 0
+        for cubes, body in branches:
+            combined = conjoin(outer, cubes)
+            if not combined:
+                continue
+            emitted += len(combined)
+            if self.block(body, qs, cs, combined, in_loop) is not None:
+                raise UnsupportedGateError(  # unreachable: conditional break raises first
+                    f"break_loop/continue_loop inside {what} cannot be distributed"
+                )
+        ops = self.out[start:]
+        writes = [i for i, o in enumerate(ops) if o.name == "measure" and set(o.clbits) & read]
+        if writes and (emitted > 1 or writes != [len(ops) - 1]):
+            bits = sorted({c for i in writes for c in ops[i].clbits} & read)
+            raise UnsupportedGateError(
+                f"a {what} block measures into classical bit(s) {bits} that its own condition reads; "
+                "the cluster applies conditions operation by operation, so later operations of the "
+                "block would see the new value. Measure into other bits (or make that measurement "
+                "the block's last operation, with no else branch)"
+            )
 
 
-def _remap_condition(block: QuantumCircuit, cond: object, cmap: list[int], qc: QuantumCircuit) -> object:
-    if isinstance(cond, expr.Expr):
-        raise UnsupportedGateError(
-            "classical expressions in if_test are not supported; use (clbit, value) or (register, value)"
-        )
-    if block is qc:
-        return cond
-    target, value = cond  # type: ignore[misc]
-    if isinstance(target, Clbit):
-        return (qc.clbits[cmap[block.find_bit(target).index]], value)
-    return cond
+def _synthesised(op: object) -> QuantumCircuit | None:
+    """A gate without a ``definition`` (e.g. ``PermutationGate``, built by a synthesis
+    plugin) synthesised by Qiskit's transpiler into the core's gates; None if it cannot be."""
+    from qiskit import transpile
+
+    num_qubits = getattr(op, "num_qubits", 0)
+    num_clbits = getattr(op, "num_clbits", 0)
+    if not num_qubits:
+        return None
+    single = QuantumCircuit(num_qubits, num_clbits)
+    single.append(op, range(num_qubits), range(num_clbits))  # type: ignore[arg-type]
+    try:
+        return transpile(single, basis_gates=list(BASIS_GATES), optimization_level=0)
+    except Exception:  # noqa: BLE001 - any failure of the synthesis means "no definition"
+        return None
+
+
+def _case_value(v: object, subject: object) -> object:
+    if isinstance(v, bool) or getattr(subject, "type", None) == expr.lift(True).type:
+        return expr.lift(bool(v))
+    return expr.lift(int(v), subject.type)  # type: ignore[attr-defined]
+
+
+def _to_condition(cube: Cube) -> Condition | None:
+    if not cube:
+        return None
+    bits = tuple(sorted(cube))
+    return Condition(clbits=bits, value=sum(cube[b] << i for i, b in enumerate(bits)))
 
 
 def circuit_from_qiskit(qc: QuantumCircuit) -> Circuit:
@@ -154,9 +284,9 @@ def circuit_from_qiskit(qc: QuantumCircuit) -> Circuit:
         raise UnsupportedGateError(
             "circuits with real-time classical variables (add_var/store) are not supported"
         )
-    ops: list[Operation] = []
-    _convert_block(qc, qc, list(range(qc.num_qubits)), list(range(qc.num_clbits)), None, ops)
-    return Circuit(num_qubits=qc.num_qubits, num_clbits=qc.num_clbits, operations=ops, name=qc.name)
+    flat = _Flattener(qc)
+    flat.block(qc, list(range(qc.num_qubits)), list(range(qc.num_clbits)), None)
+    return Circuit(num_qubits=qc.num_qubits, num_clbits=qc.num_clbits, operations=flat.out, name=qc.name)
 
 
 def circuit_to_qiskit(circuit: Circuit, *, user_clbits: int | None = None) -> QuantumCircuit:

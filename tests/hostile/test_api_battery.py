@@ -188,7 +188,7 @@ BAD_OPTIONS = {
     "method": ["bogus", 5, None, "STABILIZER"],
     "mode": ["fast", None, 1],
     "effective_rendering": ["x", None],
-    "protocols": ["telegate", ("x",), 5, (), None],
+    "protocols": ["teleport", ("x",), 5, (), None, "telegate,bogus"],
     "memory": ["yes", 1, None],
     "progress": ["yes", 2],
     "assignment": [5, "qpu0", ["qpu0"], {0: "nope"}, {99: "qpu1"}, {"0": "qpu0"}, {-1: "qpu0"},
@@ -209,6 +209,7 @@ GOOD_OPTIONS = {
     "assignment": [["qpu0", "qpu0", "qpu1"], {0: "qpu0", 1: "qpu1", 2: "qpu1"},
                    {np.int64(0): "qpu1", 1: "qpu1", 2: "qpu0"}],
     "memory": [np.bool_(True), False],
+    "protocols": ["telegate", "telegate,teledata", ("telegate", "teledata"), "auto"],
 }
 for name, values in GOOD_OPTIONS.items():
     for value in values:

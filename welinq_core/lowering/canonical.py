@@ -63,8 +63,9 @@ def one_qubit_op(m: np.ndarray, qubit: int) -> Operation | None:
     Diagonal matrices become ``p``, ``h`` stays ``h``, anything else a ``u``.
 
     Examples:
-        >>> one_qubit_op(gates.gate_matrix("s", ()), 0)
-        Operation(name='p', qubits=(0,), params=(1.5707963267948966,), clbits=(), condition=None, pauli_terms=())
+        >>> op = one_qubit_op(gates.gate_matrix("s", ()), 0)
+        >>> op.name, op.qubits, op.params
+        ('p', (0,), (1.5707963267948966,))
         >>> one_qubit_op(np.eye(2) * 1j, 3) is None
         True
     """
