@@ -1,17 +1,17 @@
 """Parallel sweeps: wall time of a sweep on 2 worker processes vs serial, and the executor overhead.
 
 1. ``sweep``: a 48-point sweep (4 link fidelities x 4 fibre lengths x 3 QPU counts)
-   of a 12-qubit noisy circuit (GHZ-12 with local gate and readout noise, simulated
-   with the stabilizer method; ``--circuit qft`` for a QFT on a random product state,
-   which is far slower per point), 10,000 shots per point; wall time serial, on a
+   of a 12-qubit noisy circuit (GHZ-12 with local gate and readout noise, a Clifford
+   circuit that the engine samples with stim; ``--circuit qft`` for a QFT on a random
+   product state, far slower per point), 10,000 shots per point; wall time serial, on a
    ``ProcessPoolExecutor`` with 2 workers and on a local Dask cluster with 2 worker
    processes (one simulator thread per worker). Ratio = parallel / serial.
 2. ``overhead``: one small run (GHZ-6 on a noisy 2-QPU cluster, 1,000 shots) through
    ``ClusterBackend.run`` serially and with ``executor=`` a warm 1-worker process
    pool and a thread pool; median of interleaved repetitions, ratio to serial.
 
-The serial sweep runs with Aer's default threading (all cores), the parallel ones
-with one thread per worker: it compares what a user gets from each.
+The serial sweep runs with the simulator's default threading (all cores), the parallel
+ones with one thread per worker: it compares what a user gets from each.
 
 Not a test: run it (prints markdown tables and the machine's load).
 
