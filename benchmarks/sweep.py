@@ -1,16 +1,17 @@
 """Parallel sweeps: wall time of a sweep on 2 worker processes vs serial, and the executor overhead.
 
 1. ``sweep``: a 48-point sweep (4 link fidelities x 4 fibre lengths x 3 QPU counts)
-   of a 12-qubit noisy circuit (a QFT on a random product state, local gate and
-   readout noise), 10,000 shots per point; wall time serial, on a
+   of a 12-qubit noisy circuit (GHZ-12 with local gate and readout noise, a Clifford
+   circuit that the engine samples with stim; ``--circuit qft`` for a QFT on a random
+   product state, far slower per point), 10,000 shots per point; wall time serial, on a
    ``ProcessPoolExecutor`` with 2 workers and on a local Dask cluster with 2 worker
    processes (one simulator thread per worker). Ratio = parallel / serial.
 2. ``overhead``: one small run (GHZ-6 on a noisy 2-QPU cluster, 1,000 shots) through
    ``ClusterBackend.run`` serially and with ``executor=`` a warm 1-worker process
    pool and a thread pool; median of interleaved repetitions, ratio to serial.
 
-The serial sweep runs with Aer's default threading (all cores), the parallel ones
-with one thread per worker: it compares what a user gets from each.
+The serial sweep runs with the simulator's default threading (all cores), the parallel
+ones with one thread per worker: it compares what a user gets from each.
 
 Not a test: run it (prints markdown tables and the machine's load).
 
@@ -71,7 +72,7 @@ def load() -> str:
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
-def bench_sweep(quick: bool, use_dask: bool) -> list[tuple[str, float, int]]:
+def bench_sweep(quick: bool, use_dask: bool, circuit_name: str = "ghz") -> list[tuple[str, float, int]]:
     vary = {
         "link.bell_pair_fidelity": [0.9, 0.95, 0.98, 0.99],
         "link.length_km": [0.0, 10.0, 25.0, 50.0],
@@ -85,7 +86,7 @@ def bench_sweep(quick: bool, use_dask: bool) -> list[tuple[str, float, int]]:
         shots = 2000
     base = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=6, topology="line",
                                link=Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=1000.0), qpu=NOISY_QPU)
-    circuit = qft_on_product_state(12)
+    circuit = qft_on_product_state(12) if circuit_name == "qft" else ghz(12)
     runs: list[tuple[str, float, int]] = []
     tables = {}
 
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=("sweep", "overhead"), default=None)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--circuit", choices=("ghz", "qft"), default="ghz")
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}; {load()} at start")
@@ -153,9 +155,9 @@ def main() -> None:
             print(f"| {label} | {value:.2f} |")
         print(f"(serial median {rows[-1][1]:.1f} ms; {load()})")
     if args.only in (None, "sweep"):
-        runs = bench_sweep(args.quick, not args.no_dask)
+        runs = bench_sweep(args.quick, not args.no_dask, args.circuit)
         serial = runs[0][1]
-        print("\n| sweep (12-qubit QFT, noisy) | points | wall time | / serial |\n|---|---|---|---|")
+        print(f"\n| sweep ({args.circuit}-12, noisy) | points | wall time | / serial |\n|---|---|---|---|")
         for label, seconds, points in runs:
             print(f"| {label} | {points} | {seconds:.1f} s | {seconds / serial:.2f} |")
         print(f"({load()} at the end)")
