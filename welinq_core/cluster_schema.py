@@ -34,6 +34,7 @@ import difflib
 import functools
 import json
 import math
+import numbers
 import os
 import re
 import stat
@@ -238,11 +239,11 @@ _JSON_TYPE_WORDS = {
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    if _is_bool(value):
         return "boolean"
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):
         return "integer"
-    if isinstance(value, float):
+    if isinstance(value, numbers.Real):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -268,11 +269,12 @@ class _SchemaError:
 
 
 def _is_type(value: Any, name: str) -> bool:
+    """JSON type test with exact types; NumPy numbers count as numbers (documents built in Python)."""
     cls = type(value)
     if name == "number":
-        return cls is float or cls is int or (isinstance(value, int | float) and not isinstance(value, bool))
+        return cls is float or cls is int or (isinstance(value, numbers.Real) and not _is_bool(value))
     if name == "integer":
-        return cls is int or (isinstance(value, int) and not isinstance(value, bool))
+        return cls is int or (isinstance(value, numbers.Integral) and not _is_bool(value))
     if name == "string":
         return isinstance(value, str)
     if name == "null":
@@ -281,7 +283,11 @@ def _is_type(value: Any, name: str) -> bool:
         return isinstance(value, Mapping)
     if name == "array":
         return isinstance(value, list | tuple)
-    return isinstance(value, bool)  # "boolean"
+    return _is_bool(value)  # "boolean"
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool") and hasattr(value, "dtype")
 
 
 @functools.cache
@@ -328,8 +334,8 @@ def _violation(value: Any, schema: Mapping[str, Any]) -> _SchemaError | None:
     if "enum" in schema and value not in schema["enum"]:
         return _SchemaError([], value, "enum", schema)
     cls = type(value)
-    if cls is float or (cls is int) or (isinstance(value, int | float) and not isinstance(value, bool)):
-        if cls is float and not math.isfinite(value):
+    if cls is float or cls is int or (isinstance(value, numbers.Real) and not _is_bool(value)):
+        if cls is not int and not math.isfinite(float(value)):
             return _SchemaError([], value, "finite", schema)
         if "minimum" in schema and value < schema["minimum"]:
             return _SchemaError([], value, "minimum", schema)

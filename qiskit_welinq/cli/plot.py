@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 
+from welinq_core.cluster_schema import read_document_file
 from welinq_core.errors import OptionsError, SweepFileError
 
 __all__ = ["register", "plot_results"]
@@ -78,7 +80,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     import pandas as pd
 
     try:
-        table = pd.read_csv(args.results)
+        table = pd.read_csv(io.StringIO(read_document_file(  # a bounded read of a regular UTF-8 file
+            args.results, what="results file", max_bytes=256 * 2**20, error=SweepFileError)))
     except (OSError, ValueError) as err:
         raise SweepFileError(f"cannot read {args.results!r} as a sweep CSV: {err}") from err
     ax = plot_results(table, x=args.x, y=args.y, group_by=args.group_by, logx=args.logx, logy=args.logy,

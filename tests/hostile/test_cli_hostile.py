@@ -162,6 +162,12 @@ CASES = [
     ("demo unknown cluster", ["demo", "--cluster", "nope"], 2, "or give a path to a cluster JSON file"),
     ("demo seed -1", ["demo", "--seed", "-1"], 2, "--seed=-1"),
     ("demo cluster too small", ["demo", "--cluster", "{cluster8.json}", "--shots", "10"], 2, "12 data qubits"),
+    ("plot /dev/zero", ["plot", "/dev/zero", "--x", "a", "--y", "b"], 2, "is a device"),
+    ("plot a FIFO", ["plot", "{fifo}", "--x", "a", "--y", "b"], 2, "named pipe"),
+    ("plot a binary file", ["plot", "{binary.json}", "--x", "a", "--y", "b"], 2, "not UTF-8"),
+    ("sweep /dev/zero", ["sweep", "/dev/zero", "--vary", "link.bell_pair_fidelity=0.9"], 2, "is a device"),
+    ("sweep unknown key", ["sweep", "{ghz.qasm}", "--vary", "bogus=1,2"], 2, "vary key 'bogus' is unknown"),
+    ("qec bad distances", ["qec", "--distances", "abc"], 2, "--distances 'abc'"),
     ("no subcommand", [], 2, "required"),
     ("unknown subcommand", ["teleport"], 2, "invalid choice"),
     # Good input still works (the control group).

@@ -77,7 +77,7 @@ def test_valid_documents_load(doc):
     assert Cluster.from_json(cluster.to_json()) == cluster
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(mutated_documents())
 def test_mutated_documents_load_or_raise_our_error(doc):
     try:
@@ -95,7 +95,7 @@ def test_mutated_documents_load_or_raise_our_error(doc):
     assert _first_violation(doc, cluster_schema(), []) is None
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(st.one_of(valid_documents(), mutated_documents()))
 def test_the_checker_agrees_with_jsonschema(doc):
     ours = _first_violation(doc, cluster_schema(), [])
