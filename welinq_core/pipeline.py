@@ -20,6 +20,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from collections.abc import Mapping, Sequence
 
 from welinq_core.circuit import Circuit
@@ -79,6 +80,9 @@ def compile_program(
     effective_rendering: str = "exact",
     protocols: Sequence[str] | str = "auto",
     draw_per_shot: bool = False,
+    distillation: Any = None,
+    distillation_rounds: int | None = None,
+    distillation_target_fidelity: float | None = None,
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -106,6 +110,9 @@ def compile_program(
             need shared randomness as events drawn per shot (``drawn``, sampled by
             :func:`welinq_core.shots.plan_shots`) instead of randomness qubits. Engines
             that sample through :func:`~welinq_core.shots.plan_shots` set it.
+        distillation, distillation_rounds, distillation_target_fidelity: Distil every
+            link's pairs in the schedule (see :func:`~welinq_core.schedule.schedule`);
+            default None: pairs are used as delivered.
 
     The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
     given): ideal runs simulate exactly the noiseless rendering.
@@ -128,7 +135,8 @@ def compile_program(
         kwargs = {} if partition_method is None else {"method": partition_method}
         partition = partition_circuit(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
     program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
-    timed = schedule(program, seed=seed)
+    timed = schedule(program, seed=seed, distillation=distillation, distillation_rounds=distillation_rounds,
+                     distillation_target_fidelity=distillation_target_fidelity)
     noise_summary = None
     drawn = None
     if not cluster.is_ideal or pair_states is not None:

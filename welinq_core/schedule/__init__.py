@@ -33,12 +33,18 @@ A TeleData teleport requests its pairs like a packet open (when the qubit is fre
 commits when every hop holds one, and the qubit is usable on the target QPU after
 the Bell measurement, the classical message and the corrections.
 
+With ``distillation`` every link hands out pairs distilled by recurrence from its raw
+pairs (:mod:`~welinq_core.schedule.distillation`): raw pairs wait in memory for their
+partners, every round takes the local gates and one classical exchange, failures are
+discarded, and the link usage counts raw and delivered pairs.
+
 Simplifications: pairs are requested only at the packet open (no prefetching);
 communication qubits and buffer slots are not shared between links; local gates on
 different qubits of a QPU run in parallel.
 
 The package: :mod:`~welinq_core.schedule.records` (what is recorded),
 :mod:`~welinq_core.schedule.simulation` (the event loop, one handler per protocol step),
+:mod:`~welinq_core.schedule.distillation` (links that distil their pairs),
 :mod:`~welinq_core.schedule.text` (numbers and the verdict for humans).
 
 Examples:
@@ -69,6 +75,8 @@ from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram
 from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
+from welinq_core.physics.bell_pair import BellPair
+from welinq_core.schedule.distillation import DistillationPolicy, DistillingSource
 from welinq_core.schedule.records import (
     BOTTLENECKS,
     IdleInterval,
@@ -83,6 +91,7 @@ from welinq_core.schedule.text import verdict
 
 __all__ = [
     "BOTTLENECKS",
+    "DistillationPolicy",
     "IdleInterval",
     "LinkUsage",
     "OpTiming",
@@ -102,6 +111,9 @@ def schedule(
     bank: bool = True,
     bank_capacity: int | None = None,
     warmup_s: float = 0.0,
+    distillation: str | DistillationPolicy | None = None,
+    distillation_rounds: int | None = None,
+    distillation_target_fidelity: float | None = None,
 ) -> Schedule:
     """Schedule one shot of a lowered program on its cluster.
 
@@ -116,12 +128,22 @@ def schedule(
             ``capacity``, else the smaller ``num_comm_qubits`` of its two QPUs.
         warmup_s: How long the banks have been generating before the shot starts,
             in seconds. Defaults to 0.0 (banks start empty).
+        distillation: None (default: pairs are used as the links deliver them),
+            ``"dejmps"`` or ``"bbpssw"`` (every link distils its pairs by recurrence,
+            :mod:`~welinq_core.schedule.distillation`), or a
+            :class:`~welinq_core.schedule.distillation.DistillationPolicy`.
+        distillation_rounds: Recurrence rounds (with a protocol name). Defaults to 1
+            when neither rounds nor a target fidelity is given.
+        distillation_target_fidelity: Fidelity to reach from fresh pairs with the fewest
+            rounds (with a protocol name), instead of ``distillation_rounds``.
 
     Returns:
         The :class:`Schedule`.
 
     Raises:
-        OptionsError: On a negative warm-up or a bank capacity below 1.
+        OptionsError: On a negative warm-up, a bank capacity below 1, or a distillation
+            setting that is invalid or whose target fidelity no number of rounds reaches
+            (the message names the best reachable).
         InfeasibleError: If pairs keep expiring at the cutoff before every hop of a
             route holds one.
 
@@ -142,15 +164,49 @@ def schedule(
                                       or bank_capacity < 1):
         raise OptionsError(f"bank_capacity={bank_capacity!r} must be an integer >= 1, or None (memory capacity)")
     capacities = bank_capacities(program.cluster, bank=bank, bank_capacity=bank_capacity)
+    distilled = distillation_rounds_per_link(program.cluster, distillation, distillation_rounds,
+                                             distillation_target_fidelity)
     rng = np.random.default_rng(seed)
     run = simulate_shot(program, rng=rng, capacities=capacities, warmup_s=float(warmup_s),
-                        instant_pairs=False, zero_latency=False)
+                        instant_pairs=False, zero_latency=False, distillation=distilled)
     with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                                  instant_pairs=True, zero_latency=False)
     local = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                           instant_pairs=True, zero_latency=True)
     return assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
                              seed=seed if isinstance(seed, int) else None)
+
+
+def distillation_rounds_per_link(
+    cluster: Cluster,
+    distillation: str | DistillationPolicy | None,
+    rounds: int | None,
+    target_fidelity: float | None,
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """``{link: (rounds, protocol)}`` for the links that distil (empty without distillation)."""
+    if distillation is None:
+        if rounds is not None or target_fidelity is not None:
+            raise OptionsError(
+                f"distillation_rounds={rounds!r} / distillation_target_fidelity={target_fidelity!r} need a "
+                "protocol: pass distillation='dejmps' or 'bbpssw'")
+        return {}
+    if isinstance(distillation, DistillationPolicy):
+        if rounds is not None or target_fidelity is not None:
+            raise OptionsError("give rounds or target_fidelity inside the DistillationPolicy, not both ways")
+        policy = distillation
+    elif isinstance(distillation, str):
+        if rounds is None and target_fidelity is None:
+            rounds = 1
+        policy = DistillationPolicy(protocol=distillation, rounds=rounds, target_fidelity=target_fidelity)
+    else:
+        raise OptionsError(
+            f"distillation={distillation!r} must be None, 'dejmps', 'bbpssw' or a DistillationPolicy")
+    out = {}
+    for key, link in cluster.links:
+        if link.bell_pair_fidelity >= 1.0:
+            continue  # perfect pairs: nothing to distil
+        out[key] = (policy.rounds_for(BellPair.from_probabilities(link.pauli_probabilities)), policy.protocol)
+    return out
 
 
 def bank_capacities(cluster: Cluster, *, bank: bool, bank_capacity: int | None) -> dict[tuple[str, str], int]:
@@ -182,6 +238,7 @@ def link_usage(program: DistributedProgram, run: ShotRun, local_makespan: float)
     for key, link in program.cluster.links:
         src = run.sources[key]
         busy = src.busy_s(0.0, makespan)
+        distilling = isinstance(src, DistillingSource)
         usage.append(LinkUsage(
             link=key,
             rate_hz=link.bell_pair_rate_hz,
@@ -193,6 +250,9 @@ def link_usage(program: DistributedProgram, run: ShotRun, local_makespan: float)
             busy_s=busy,
             utilisation=busy / makespan if makespan > 0 and link.bell_pair_rate_hz is not None else None,
             demand_rate_hz=consumed[key] / local_makespan if local_makespan > 0 else None,
+            raw_consumed=src.num_raw_consumed if distilling else None,
+            distillation_rounds=src.rounds if distilling else None,
+            distillation_failures=src.num_failures if distilling else None,
         ))
     return usage
 

@@ -134,6 +134,10 @@ class LinkUsage:
             takes no time).
         demand_rate_hz: consumed / local critical path: the rate at which the program
             would use pairs if they were free (None if the local path takes no time).
+        raw_consumed: Raw pairs the link's distillation used to make the ``consumed``
+            (delivered) pairs, or None without distillation.
+        distillation_rounds: Recurrence rounds per delivered pair, or None.
+        distillation_failures: Distillation rounds that failed (pairs discarded), or None.
     """
 
     link: tuple[str, str]
@@ -146,6 +150,9 @@ class LinkUsage:
     busy_s: float
     utilisation: float | None
     demand_rate_hz: float | None
+    raw_consumed: int | None = None
+    distillation_rounds: int | None = None
+    distillation_failures: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -283,6 +290,9 @@ class Schedule:
                 "busy_s": sig(l.busy_s),
                 "utilisation": None if l.utilisation is None else sig(l.utilisation),
                 "demand_rate_hz": None if l.demand_rate_hz is None else sig(l.demand_rate_hz),
+                **({} if l.raw_consumed is None else {
+                    "raw_consumed": l.raw_consumed, "distillation_rounds": l.distillation_rounds,
+                    "distillation_failures": l.distillation_failures}),
             }
             for l in self.links
         }

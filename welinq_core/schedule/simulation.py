@@ -24,7 +24,7 @@ import dataclasses
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from welinq_core.lowering import DistributedProgram, Packet
 from welinq_core.pair_source import PairSource
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.memory import age
+from welinq_core.schedule.distillation import DistillingSource
 from welinq_core.schedule.records import IdleInterval, OpTiming, PacketTiming, PairRecord
 from welinq_core.schedule.text import fmt_time
 
@@ -76,10 +77,12 @@ def simulate_shot(
     warmup_s: float,
     instant_pairs: bool,
     zero_latency: bool,
+    distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
 ) -> ShotRun:
     """Run one shot of ``program`` (see :class:`ShotSimulation`)."""
     return ShotSimulation(program, rng=rng, capacities=capacities, warmup_s=warmup_s,
-                          instant_pairs=instant_pairs, zero_latency=zero_latency).run()
+                          instant_pairs=instant_pairs, zero_latency=zero_latency,
+                          distillation=distillation).run()
 
 
 class ShotSimulation:
@@ -94,6 +97,7 @@ class ShotSimulation:
         warmup_s: float,
         instant_pairs: bool,
         zero_latency: bool,
+        distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
     ) -> None:
         self.program = program
         cluster: Cluster = program.cluster
@@ -116,6 +120,11 @@ class ShotSimulation:
             for key, _link in cluster.links:
                 self.sources[key] = PairSource(_link, capacity=capacities[key], rng=rng,  # type: ignore[arg-type]
                                                start_s=-warmup_s)
+                if distillation and key in distillation:  # the link hands out distilled pairs
+                    rounds, protocol = distillation[key]
+                    self.sources[key] = DistillingSource(  # type: ignore[assignment]
+                        self.sources[key], link=_link, qpus=(self.qpus[key[0]], self.qpus[key[1]]),
+                        rounds=rounds, protocol=protocol, rng=rng)  # type: ignore[arg-type]
         self.res_of, self.step_qpu = self._resources()
         self.users: dict[Resource, list[int]] = defaultdict(list)
         for s, rs in enumerate(self.res_of):
@@ -247,7 +256,11 @@ class ShotSimulation:
             link = self.links[tuple(sorted(route[h : h + 2]))]  # type: ignore[index]
             wait_a = t_commit - g
             wait_b = copy_ready - g if h == k - 1 else t_commit - g
-            fresh = BellPair.from_probabilities(link.pauli_probabilities)
+            src = self.sources.get(tuple(sorted(route[h : h + 2])))  # type: ignore[call-overload]
+            if isinstance(src, DistillingSource):
+                fresh = src.pair_state(g)  # the distilled pair when it is ready
+            else:
+                fresh = BellPair.from_probabilities(link.pauli_probabilities)
             aged = age(fresh, wait_a, wait_b, link.memory, link.memory) if link.memory else fresh
             self.pair_records[pair_index] = PairRecord(
                 index=pair_index,
