@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
+from tests.schedule._helpers import TIMED_QPU
 from welinq_core import Circuit, Cluster, Link, Operation, lower
 from welinq_core.errors import OptionsError
 from welinq_core.physics import BellPair, QuantumMemory, age, distill, distill_until
 from welinq_core.pipeline import compile_program
 from welinq_core.schedule import DistillationPolicy, schedule
-from tests.schedule._helpers import TIMED_QPU
 
 
 def _remote_chain(link: Link, num_remote: int):

@@ -44,7 +44,7 @@ from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.distillation import DISTILLATION_PROTOCOLS, distill
 from welinq_core.physics.memory import age
 
-__all__ = ["DistillationPolicy", "DistillingSource", "MAX_ROUND_ATTEMPTS"]
+__all__ = ["MAX_ROUND_ATTEMPTS", "DistillationPolicy", "DistillingSource"]
 
 #: Attempts of one distillation round after which the link is declared infeasible.
 MAX_ROUND_ATTEMPTS = 10_000
