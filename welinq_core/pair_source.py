@@ -63,6 +63,8 @@ class PairSource:
         cutoff_s: Storage cutoff in seconds. Defaults to None (use
             :func:`effective_cutoff_s` of the link).
         start_s: Time at which the link starts generating. Defaults to 0.0.
+        initial_pairs: Pairs the bank already holds at ``start_s`` (warm start; fresh
+            at that time), at most ``capacity``. Defaults to 0.
 
     Examples:
         >>> source = PairSource(Link(bell_pair_rate_hz=1e3), capacity=1, rng=np.random.default_rng(1))
@@ -80,6 +82,7 @@ class PairSource:
         rng: np.random.Generator,
         cutoff_s: float | None = None,
         start_s: float = 0.0,
+        initial_pairs: int = 0,
     ) -> None:
         if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
             raise OptionsError(f"capacity={capacity!r} must be an integer >= 0 (0 = on demand)")
@@ -101,7 +104,14 @@ class PairSource:
         self.num_lost = 0
         self.num_hits = 0
         self.num_misses = 0
-        self._next = self._start(start_s) if self.capacity > 0 else math.inf
+        if (isinstance(initial_pairs, bool) or not isinstance(initial_pairs, int) or initial_pairs < 0
+                or initial_pairs > self.capacity):
+            raise OptionsError(
+                f"initial_pairs={initial_pairs!r} must be an integer between 0 and the bank capacity "
+                f"{self.capacity}; lower the warm start or raise the capacity")
+        self._stored = [float(start_s)] * initial_pairs
+        self.num_generated = initial_pairs
+        self._next = self._start(start_s) if self.capacity > len(self._stored) else math.inf
 
     @property
     def num_stored(self) -> int:

@@ -66,6 +66,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 
@@ -114,6 +115,7 @@ def schedule(
     distillation: str | DistillationPolicy | None = None,
     distillation_rounds: int | None = None,
     distillation_target_fidelity: float | None = None,
+    bank_warm_start: int | str | None = None,
 ) -> Schedule:
     """Schedule one shot of a lowered program on its cluster.
 
@@ -136,12 +138,17 @@ def schedule(
             when neither rounds nor a target fidelity is given.
         distillation_target_fidelity: Fidelity to reach from fresh pairs with the fewest
             rounds (with a protocol name), instead of ``distillation_rounds``.
+        bank_warm_start: Pairs every bank holds when the banks start (``"full"`` = its
+            capacity), fresh at that time; None (default) starts empty. The schedule then
+            also runs the same shot cold and records the stall time saved
+            (``warm_start_stall_saved_s``).
 
     Returns:
         The :class:`Schedule`.
 
     Raises:
-        OptionsError: On a negative warm-up, a bank capacity below 1, or a distillation
+        OptionsError: On a negative warm-up, a bank capacity below 1, a warm start larger
+            than a bank's capacity (or without banks), or a distillation
             setting that is invalid or whose target fidelity no number of rounds reaches
             (the message names the best reachable).
         InfeasibleError: If pairs keep expiring at the cutoff before every hop of a
@@ -166,15 +173,43 @@ def schedule(
     capacities = bank_capacities(program.cluster, bank=bank, bank_capacity=bank_capacity)
     distilled = distillation_rounds_per_link(program.cluster, distillation, distillation_rounds,
                                              distillation_target_fidelity)
-    rng = np.random.default_rng(seed)
-    run = simulate_shot(program, rng=rng, capacities=capacities, warmup_s=float(warmup_s),
-                        instant_pairs=False, zero_latency=False, distillation=distilled)
+    warm = warm_start_pairs(program.cluster, capacities, bank_warm_start)
+    run = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities, warmup_s=float(warmup_s),
+                        instant_pairs=False, zero_latency=False, distillation=distilled, warm_start=warm)
+    saved = None
+    if warm:
+        cold = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities,
+                             warmup_s=float(warmup_s), instant_pairs=False, zero_latency=False,
+                             distillation=distilled)
+        saved = float(sum(p.stall_s for p in cold.packets) - sum(p.stall_s for p in run.packets))  # type: ignore[union-attr]
     with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                                  instant_pairs=True, zero_latency=False)
     local = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                           instant_pairs=True, zero_latency=True)
-    return assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
-                             seed=seed if isinstance(seed, int) else None)
+    timed = assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
+                              seed=seed if isinstance(seed, int) else None)
+    return timed if saved is None else dataclasses.replace(timed, warm_start_stall_saved_s=saved)
+
+
+def warm_start_pairs(cluster: Cluster, capacities: dict[tuple[str, str], int],
+                     bank_warm_start: int | str | None) -> dict[tuple[str, str], int]:
+    """Pairs each bank holds at the start (empty dict: cold start)."""
+    if bank_warm_start is None:
+        return {}
+    finite = {key: cap for key, cap in capacities.items() if dict(cluster.links)[key].bell_pair_rate_hz is not None}
+    if bank_warm_start == "full":
+        if not any(finite.values()):
+            raise OptionsError("bank_warm_start='full' needs entanglement banks (bank=True and a finite link rate)")
+        return {key: cap for key, cap in finite.items() if cap > 0}
+    k = bank_warm_start
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise OptionsError(f"bank_warm_start={k!r} must be an integer >= 0, 'full' or None")
+    for key, cap in finite.items():
+        if k > cap:
+            raise OptionsError(
+                f"bank_warm_start={k} exceeds the bank capacity {cap} of link {key[0]}-{key[1]}; give at "
+                f"most {cap}, 'full', or raise bank_capacity")
+    return {key: k for key in finite} if k > 0 else {}
 
 
 def distillation_rounds_per_link(

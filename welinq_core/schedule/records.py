@@ -202,6 +202,8 @@ class Schedule:
         bottleneck: One of :data:`BOTTLENECKS`.
         verdict: One sentence with the numbers.
         seed: The seed given to :func:`schedule`.
+        warm_start_stall_saved_s: With a bank warm start, the stall time of the same
+            shot (same seed) started cold minus this shot's; else None.
     """
 
     makespan_s: float
@@ -217,6 +219,7 @@ class Schedule:
     bottleneck: str
     verdict: str
     seed: int | None = None
+    warm_start_stall_saved_s: float | None = None
 
     # -- derived ---------------------------------------------------------------------
     @property
@@ -269,6 +272,8 @@ class Schedule:
             "pair_wait_overhead_s": sig(self.pair_wait_overhead_s),
             "latency_overhead_s": sig(self.latency_overhead_s),
             "total_stall_s": sig(self.total_stall_s),
+            **({} if self.warm_start_stall_saved_s is None else {
+                "warm_start_stall_saved_s": sig(self.warm_start_stall_saved_s)}),
             "stall per QPU": ", ".join(f"{q} {fmt_time(s)}" for q, s in self.stall_s_per_qpu),
             "pairs_consumed": len(self.pairs),
             "pairs_generated": sum(l.generated for l in self.links),

@@ -78,11 +78,12 @@ def simulate_shot(
     instant_pairs: bool,
     zero_latency: bool,
     distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
+    warm_start: Mapping[tuple[str, str], int] | None = None,
 ) -> ShotRun:
     """Run one shot of ``program`` (see :class:`ShotSimulation`)."""
     return ShotSimulation(program, rng=rng, capacities=capacities, warmup_s=warmup_s,
                           instant_pairs=instant_pairs, zero_latency=zero_latency,
-                          distillation=distillation).run()
+                          distillation=distillation, warm_start=warm_start).run()
 
 
 class ShotSimulation:
@@ -98,6 +99,7 @@ class ShotSimulation:
         instant_pairs: bool,
         zero_latency: bool,
         distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
+        warm_start: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         self.program = program
         cluster: Cluster = program.cluster
@@ -119,7 +121,8 @@ class ShotSimulation:
         if not instant_pairs:
             for key, _link in cluster.links:
                 self.sources[key] = PairSource(_link, capacity=capacities[key], rng=rng,  # type: ignore[arg-type]
-                                               start_s=-warmup_s)
+                                               start_s=-warmup_s,
+                                               initial_pairs=(warm_start or {}).get(key, 0))
                 if distillation and key in distillation:  # the link hands out distilled pairs
                     rounds, protocol = distillation[key]
                     self.sources[key] = DistillingSource(  # type: ignore[assignment]
