@@ -67,7 +67,7 @@ from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.cluster import QPU, Cluster
-from welinq_core.errors import ClusterSpecError
+from welinq_core.errors import ClusterSpecError, SimulationTooLargeError
 from welinq_core.lowering import route
 from welinq_core.pipeline import compile_program
 from welinq_core.reference import simulate
@@ -280,6 +280,11 @@ def _signature(cluster: Cluster, path: Sequence[str]) -> tuple:
     )
 
 
+#: The largest cluster (in data qubits) whose Target is built; every qubit is listed.
+MAX_TARGET_QUBITS = 100_000
+_TARGET_BYTES_PER_QUBIT = 4096
+
+
 def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Target:
     """The Target of a cluster (see the module documentation).
 
@@ -293,7 +298,19 @@ def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Targe
         >>> t = target_from_cluster(Cluster.preset("ideal"))
         >>> t.num_qubits, t.qubit_properties[0].t1
         (16, None)
+
+    Raises:
+        SimulationTooLargeError: For clusters of more than :data:`MAX_TARGET_QUBITS`
+            data qubits (a Target lists every qubit; run circuits without it).
     """
+    if cluster.num_data_qubits > MAX_TARGET_QUBITS:
+        raise SimulationTooLargeError(
+            f"the Qiskit Target of a cluster of {cluster.num_data_qubits} data qubits would list every qubit "
+            f"(limit {MAX_TARGET_QUBITS}); describe fewer data qubits per QPU, or run circuits without the "
+            "Target (ClusterBackend.run does not need it)",
+            required_bytes=cluster.num_data_qubits * _TARGET_BYTES_PER_QUBIT,
+            available_bytes=MAX_TARGET_QUBITS * _TARGET_BYTES_PER_QUBIT,
+        )
     qpus = qubit_qpus(cluster)
     n = len(qpus)
     by_name: dict[str, QPU] = {q.name: q for q in cluster.qpus}
