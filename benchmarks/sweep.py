@@ -37,7 +37,7 @@ import numpy as np
 from qiskit import QuantumCircuit
 
 from qiskit_welinq import ClusterBackend
-from qiskit_welinq.sweep import sweep
+from qiskit_welinq import sweep
 from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.executor import default_worker_threads
 
@@ -100,7 +100,7 @@ def bench_sweep(quick: bool, use_dask: bool, circuit_name: str = "ghz") -> list[
 
     timed("serial", None)
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["qiskit_welinq.sweep"])
+    ctx.set_forkserver_preload(["qiskit_welinq.studies"])
     with ProcessPoolExecutor(2, mp_context=ctx, initializer=default_worker_threads) as pool:
         list(pool.map(abs, [1, 2]))  # start the workers outside the timing
         timed("2 processes", pool)

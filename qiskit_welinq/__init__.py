@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
     from qiskit_welinq.backend import ClusterBackend, target_from_cluster
     from qiskit_welinq.convert import BASIS_GATES, circuit_from_qiskit, circuit_to_qiskit
     from qiskit_welinq.job import ClusterJob
-    from qiskit_welinq.sweep import sweep
+    from qiskit_welinq.studies import sweep
 
 #: Public name -> the module that defines it.
 _LAZY = {
@@ -30,7 +30,7 @@ _LAZY = {
     "ClusterJob": "qiskit_welinq.job",
     "circuit_from_qiskit": "qiskit_welinq.convert",
     "circuit_to_qiskit": "qiskit_welinq.convert",
-    "sweep": "qiskit_welinq.sweep",
+    "sweep": "qiskit_welinq.studies",
     "target_from_cluster": "qiskit_welinq.backend",
 }
 

@@ -15,9 +15,10 @@ PACKAGES = ("welinq_core", "qiskit_welinq", "cirq_welinq")
 
 _STEPS = [  # (statement, top-level modules it must not load), run in order in one fresh interpreter
     ("import welinq_core", {"qiskit", "qiskit_aer", "cirq", "scipy", "stim", "matplotlib", "kahypar", "tqdm"}),
-    ("import qiskit_welinq", {"qiskit", "qiskit_aer", "cirq", "matplotlib"}),
-    ("import qiskit_welinq.cli", {"qiskit", "qiskit_aer", "cirq"}),
-    ("from qiskit_welinq import ClusterBackend", {"qiskit_aer", "cirq", "matplotlib", "tqdm"}),
+    ("import qiskit_welinq", {"qiskit", "qiskit_aer", "cirq", "matplotlib", "pandas", "dask", "distributed"}),
+    ("import qiskit_welinq.cli", {"qiskit", "qiskit_aer", "cirq", "pandas", "dask", "distributed"}),
+    ("from qiskit_welinq import ClusterBackend", {"qiskit_aer", "cirq", "matplotlib", "tqdm", "pandas", "dask"}),
+    ("from qiskit_welinq import sweep", {"pandas", "dask", "distributed", "matplotlib"}),
 ]
 
 

@@ -103,7 +103,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from qiskit_welinq.sweep import sweep
+    from qiskit_welinq import sweep
     from welinq_core.executor import connect_dask, default_worker_threads
 
     vary = parse_vary(args.vary)
@@ -122,7 +122,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             executor = connect_dask(args.dask_scheduler)
         elif args.processes:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["qiskit_welinq.sweep"])
+            ctx.set_forkserver_preload(["qiskit_welinq.studies"])
             executor = ProcessPoolExecutor(args.processes, mp_context=ctx, initializer=default_worker_threads)
         before = _rows(args.out)
         table = sweep(

@@ -14,7 +14,7 @@ from welinq_core.executor import default_worker_threads
 @pytest.fixture(scope="session")
 def process_pool():
     ctx = multiprocessing.get_context("forkserver")  # no fork of a process that ran OpenMP threads
-    ctx.set_forkserver_preload(["qiskit_welinq.executor", "qiskit_welinq.sweep", "cirq_welinq.simulator"])
+    ctx.set_forkserver_preload(["qiskit_welinq.executor", "qiskit_welinq.studies", "cirq_welinq.simulator"])
     with ProcessPoolExecutor(2, mp_context=ctx, initializer=default_worker_threads) as pool:
         yield pool
 

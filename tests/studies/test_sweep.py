@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from qiskit import QuantumCircuit
 
-import importlib
-from qiskit_welinq.sweep import point_cluster, sweep, sweep_keys
+import qiskit_welinq
+from qiskit_welinq import studies
+from qiskit_welinq.studies import point_cluster, sweep_keys
 from welinq_core import Cluster, Link
 from welinq_core.errors import (
     ClusterSpecError,
@@ -19,7 +24,7 @@ from welinq_core.errors import (
 )
 from welinq_core.executor import connect_dask
 
-sweep_module = importlib.import_module("qiskit_welinq.sweep")  # the module, not the function
+sweep = qiskit_welinq.sweep
 
 BASE = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=3, topology="line", link=Link(length_km=1.0))
 VARY = {"link.bell_pair_fidelity": [1.0, 0.85], "link.length_km": [0.0, 20.0]}
@@ -39,6 +44,19 @@ def run(tmp_path=None, executor=None, name="r.csv", **kw):
     out = None if tmp_path is None else tmp_path / name
     return sweep([ghz(4), ghz(5)], BASE, shots=800, seed=3, executor=executor, out=out,
                  success={"ghz4": ["0000", "1111"], "ghz5": ["00000", "11111"]}, progress=False, **kw)
+
+
+def test_sweep_is_the_function_on_the_package():
+    # ``qiskit_welinq.sweep(...)`` is callable whatever was imported before (no submodule shadows it)
+    assert inspect.isfunction(qiskit_welinq.sweep) and qiskit_welinq.sweep is studies.sweep
+    code = (
+        "import qiskit_welinq.cli.sweep, qiskit_welinq.studies, qiskit_welinq, inspect;"
+        "print(inspect.isfunction(qiskit_welinq.sweep), qiskit_welinq.sweep.__module__)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["True", "qiskit_welinq.studies"]
 
 
 def test_rows_match_closed_forms():
@@ -71,7 +89,7 @@ def test_serial_equals_process_pool_and_dask(process_pool, dask_client):
 def test_resume_after_interruption_recomputes_nothing(tmp_path, monkeypatch):
     full = run(tmp_path, name="full.csv")
     calls = []
-    real = sweep_module.run_point
+    real = studies.run_point
 
     def interrupted(point):
         if len(calls) == 3:
@@ -79,14 +97,14 @@ def test_resume_after_interruption_recomputes_nothing(tmp_path, monkeypatch):
         calls.append(point.index)
         return real(point)
 
-    monkeypatch.setattr(sweep_module, "run_point", interrupted)
+    monkeypatch.setattr(studies, "run_point", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path)
     lines = (tmp_path / "r.csv").read_text().splitlines()
     assert len(lines) == 1 + 3  # header and the three finished points
 
     calls.clear()
-    monkeypatch.setattr(sweep_module, "run_point", lambda p: (calls.append(p.index), real(p))[1])
+    monkeypatch.setattr(studies, "run_point", lambda p: (calls.append(p.index), real(p))[1])
     resumed = run(tmp_path)
     assert sorted(calls) == [3, 4, 5, 6, 7]  # only the points not in the file
     lines = (tmp_path / "r.csv").read_text().splitlines()

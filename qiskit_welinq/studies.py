@@ -60,7 +60,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import io
 import itertools
 import json
 import math
@@ -68,18 +67,18 @@ import numbers
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tqdm import tqdm
 
+from qiskit_welinq.sweep_file import RESULT_COLUMNS, cell, header, read_results, row_key
 from welinq_core import reference
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import QPU, TOPOLOGIES, Cluster, Link
 from welinq_core.errors import (
     ClusterSpecError,
     OptionsError,
-    SweepFileError,
     SweepPointError,
     WelinqError,
 )
@@ -87,18 +86,10 @@ from welinq_core.executor import check_executor, iter_completed
 from welinq_core.pipeline import compile_program
 from welinq_core.seeding import check_seed, spawn_seeds
 
-__all__ = ["sweep", "sweep_keys", "SweepPoint", "run_point", "RESULT_COLUMNS", "SHAPE_KEYS"]
+__all__ = ["RESULT_COLUMNS", "SHAPE_KEYS", "SweepPoint", "run_point", "sweep", "sweep_keys"]
 
 #: Keys that change the cluster's shape (the cluster is rebuilt as a homogeneous one).
 SHAPE_KEYS = ("num_qpus", "data_qubits_per_qpu", "comm_qubits_per_qpu", "topology")
-#: Columns after the parameters, in order.
-RESULT_COLUMNS = (
-    "circuit", "circuit_hash", "num_qubits", "shots", "seed", "bell_pairs", "bell_pairs_per_link",
-    "makespan_s", "stall_fraction", "hellinger_fidelity", "success_probability", "observable_mean",
-    "method", "wall_s",
-)
-_INT_COLUMNS = ("num_qubits", "shots", "seed", "bell_pairs")
-_TEXT_COLUMNS = ("circuit", "circuit_hash", "bell_pairs_per_link", "method")
 _INT_SHAPE = ("num_qpus", "data_qubits_per_qpu", "comm_qubits_per_qpu")
 #: Exact ideal distributions are computed up to this many qubits (NaN fidelity beyond).
 IDEAL_MAX_QUBITS = 16
@@ -373,80 +364,6 @@ def _per_circuit(value: Any, name: str) -> Any:
     return value
 
 
-# ----------------------------------------------------------------------------- the file
-def _header(keys: Sequence[str]) -> list[str]:
-    return list(keys) + list(RESULT_COLUMNS)
-
-
-def _parse_cell(column: str, text: str, keys: Sequence[str]) -> Any:
-    if text == "":
-        return None
-    if column in _TEXT_COLUMNS:
-        return text
-    if column in _INT_COLUMNS or column in _INT_SHAPE:
-        if column == "data_qubits_per_qpu" and text == "fit":
-            return text
-        return int(text)
-    if column == "topology":
-        return text
-    return float(text)
-
-
-def _read_results(path: str, keys: Sequence[str], *, shots: int, hashes: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The rows already in ``path`` (a file of this sweep), or raise :class:`SweepFileError`."""
-    fix = f"choose another output file, or move {path!r} aside to start afresh"
-    with open(path, encoding="utf-8", newline="") as f:
-        text = f.read()
-    if not text.strip():
-        return []
-    if not text.endswith("\n"):
-        raise SweepFileError(
-            f"{path!r} ends in an incomplete line (a write was cut off); delete that last line to resume, or {fix}"
-        )
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader)
-    expected = _header(keys)
-    if header != expected:
-        params = [c for c in header if c not in RESULT_COLUMNS]
-        if set(RESULT_COLUMNS) <= set(header) and params != list(keys):
-            raise SweepFileError(
-                f"{path!r} belongs to a different sweep: it varies {params}, this sweep varies {list(keys)}; {fix}"
-            )
-        raise SweepFileError(f"{path!r} is not a welinq sweep file (header {header[:6]}...); {fix}")
-    rows = []
-    for line, cells in enumerate(reader, start=2):
-        if len(cells) != len(header):
-            raise SweepFileError(
-                f"{path!r} line {line} has {len(cells)} fields, expected {len(header)}; the file is malformed; {fix}"
-            )
-        try:
-            row = {c: _parse_cell(c, t, keys) for c, t in zip(header, cells)}
-        except ValueError as err:
-            raise SweepFileError(f"{path!r} line {line} is malformed ({err}); {fix}") from err
-        if row["circuit_hash"] not in hashes:
-            raise SweepFileError(
-                f"{path!r} belongs to a different sweep: line {line} is for circuit {row['circuit']!r} "
-                f"(hash {row['circuit_hash']}), which is not among this sweep's circuits; {fix}"
-            )
-        if row["shots"] != shots:
-            raise SweepFileError(
-                f"{path!r} belongs to a different sweep: line {line} has shots={row['shots']}, this sweep "
-                f"uses shots={shots}; {fix}"
-            )
-        rows.append(row)
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _key(circuit_hash_: str, params: Sequence[Any]) -> tuple:
-    return (circuit_hash_, tuple(None if v is None else (v if isinstance(v, str) else float(v)) for v in params))
-
-
 # ----------------------------------------------------------------------------- the sweep
 def sweep(
     circuits: Any,
@@ -546,9 +463,9 @@ def sweep(
     done: dict[tuple, dict[str, Any]] = {}
     path = None if out is None else os.fspath(out)
     if path is not None and os.path.exists(path):
-        for row in _read_results(path, keys, shots=shots, hashes=dict(zip(hashes, names))):
-            done[_key(row["circuit_hash"], [row[k] for k in keys])] = row
-    todo = [(params, c, point) for params, c, point in points if _key(hashes[c], list(params.values())) not in done]
+        for row in read_results(path, keys, shots=shots, hashes=dict(zip(hashes, names))):
+            done[row_key(row["circuit_hash"], [row[k] for k in keys])] = row
+    todo = [(params, c, point) for params, c, point in points if row_key(hashes[c], list(params.values())) not in done]
 
     ideals: dict[int, dict[int, float] | None] = {}
     rows: dict[tuple, dict[str, Any]] = dict(done)
@@ -559,7 +476,7 @@ def sweep(
             writer_file = open(path, "a", encoding="utf-8", newline="")
             writer = csv.writer(writer_file)
             if fresh:
-                writer.writerow(_header(keys))
+                writer.writerow(header(keys))
                 writer_file.flush()
         show = progress if progress is not None else len(todo) > 4
         with tqdm(total=len(todo), desc="sweep", unit="point", disable=not show) as bar:
@@ -593,16 +510,16 @@ def sweep(
                     method=outcome["method"], wall_s=outcome["wall_s"],
                 )
                 if writer_file is not None:
-                    writer.writerow([_cell(row[col]) for col in _header(keys)])
+                    writer.writerow([cell(row[col]) for col in header(keys)])
                     writer_file.flush()
-                rows[_key(hashes[c], list(params.values()))] = row
+                rows[row_key(hashes[c], list(params.values()))] = row
                 bar.set_postfix_str(_label(params)[:60], refresh=False)
                 bar.update()
     finally:
         if writer_file is not None:
             writer_file.close()
-    ordered = [rows[_key(hashes[c], list(params.values()))] for params, c, _ in points]
-    frame = pd.DataFrame(ordered, columns=_header(keys))
+    ordered = [rows[row_key(hashes[c], list(params.values()))] for params, c, _ in points]
+    frame = pd.DataFrame(ordered, columns=header(keys))
     for col in ("hellinger_fidelity", "success_probability", "observable_mean"):
         frame[col] = frame[col].astype(float)
     return frame
