@@ -8,7 +8,9 @@
    processes (one simulator thread per worker). Ratio = parallel / serial.
 2. ``overhead``: one small run (GHZ-6 on a noisy 2-QPU cluster, 1,000 shots) through
    ``ClusterBackend.run`` serially and with ``executor=`` a warm 1-worker process
-   pool and a thread pool; median of interleaved repetitions, ratio to serial.
+   pool and a thread pool (a job of one task runs in the calling process); then the
+   same job split in two tasks (``shots_per_task=500``), which are handed to the
+   executor: the cost of the hand-over. Median of interleaved repetitions, ratio to serial.
 
 The serial sweep runs with the simulator's default threading (all cores), the parallel
 ones with one thread per worker: it compares what a user gets from each.
@@ -125,15 +127,21 @@ def bench_overhead(repeats: int) -> list[tuple[str, float]]:
     qc = ghz(6)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["qiskit_welinq.executor"])
-    times: dict[str, list[float]] = {"serial": [], "ThreadPoolExecutor(1)": [], "ProcessPoolExecutor(1)": []}
     with ThreadPoolExecutor(1) as threads, ProcessPoolExecutor(1, mp_context=ctx) as procs:
-        executors = {"serial": None, "ThreadPoolExecutor(1)": threads, "ProcessPoolExecutor(1)": procs}
-        for ex in executors.values():  # warm up: compile cache, worker start
-            backend.run(qc, shots=1000, seed_simulator=1, executor=ex).result()
+        runs = {  # label: (executor, shots_per_task)
+            "serial": (None, None),
+            "ThreadPoolExecutor(1)": (threads, None),
+            "ProcessPoolExecutor(1)": (procs, None),
+            "ThreadPoolExecutor(1), job split in 2 tasks": (threads, 500),
+            "ProcessPoolExecutor(1), job split in 2 tasks": (procs, 500),
+        }
+        times: dict[str, list[float]] = {label: [] for label in runs}
+        for ex, per_task in runs.values():  # warm up: compile cache, worker start
+            backend.run(qc, shots=1000, seed_simulator=1, executor=ex, shots_per_task=per_task).result()
         for _ in range(repeats):
-            for label, ex in executors.items():
+            for label, (ex, per_task) in runs.items():
                 start = time.perf_counter()
-                backend.run(qc, shots=1000, seed_simulator=1, executor=ex).result()
+                backend.run(qc, shots=1000, seed_simulator=1, executor=ex, shots_per_task=per_task).result()
                 times[label].append(time.perf_counter() - start)
     base = statistics.median(times["serial"])
     return [(label, statistics.median(t) / base) for label, t in times.items()] + [("serial ms", base * 1e3)]

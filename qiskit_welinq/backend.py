@@ -95,7 +95,8 @@ class ClusterBackend(BackendV2):
         executor: Where the job's sampling tasks run: a ``concurrent.futures.Executor``
             (``ProcessPoolExecutor``, ``ThreadPoolExecutor``), a ``dask.distributed.Client``,
             or None (in this process). Circuits are compiled here; each (circuit, shot
-            group) task is sampled on the executor. Defaults to None.
+            group) task is sampled on the executor; a job of a single task runs in this
+            process (handing it over would only add latency). Defaults to None.
         shots_per_task: Split each circuit's shots into groups of at most this many,
             sampled as separate tasks (so one circuit can use several workers), or None
             (one task per circuit). Defaults to None.
@@ -271,7 +272,7 @@ class ClusterBackend(BackendV2):
         # with progress=False or WELINQ_PROGRESS=0.
         quiet = opts["progress"] is False or os.environ.get("WELINQ_PROGRESS") == "0"
         samples: list[EngineResult | None] = [None] * len(tasks)
-        if len(tasks) == 1 and opts["executor"] is None:
+        if len(tasks) == 1:  # in this process, executor or not (see iter_completed): same samples
             t = tasks[0]
             samples[0] = sample_program(t.compiled, shots=t.shots, seed=t.seed, method=t.method,
                                         progress=False if quiet else opts["progress"])

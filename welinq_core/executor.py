@@ -6,7 +6,8 @@ picklable argument. Tasks run on whatever executor the user gives, as Qiskit Aer
 ``executor`` option does: a ``ThreadPoolExecutor``, a ``ProcessPoolExecutor``, or a
 ``dask.distributed.Client`` connected to a cluster of machines (Dask is imported
 only when a client is given). ``executor=None`` runs the same tasks one after the
-other in this process.
+other in this process, and so does a job of a single task whatever the executor
+(handing it over would only add latency).
 
 Every task carries its own seed, spawned from the job's seed and the task's index
 (:func:`welinq_core.seeding.spawn_seeds`), so the result never depends on which
@@ -86,11 +87,25 @@ def iter_completed(
 ) -> Iterator[tuple[int, R]]:
     """Yield ``(index, fn(tasks[index]))`` as tasks finish (in index order when serial).
 
+    A single task runs in this process even when an executor is given: there is
+    nothing to run in parallel with it, and handing it over (to a thread, another
+    process or a Dask worker) costs more than a small task takes. The result is
+    the same, since a task is a pure function of its argument. Split a large job
+    into several tasks (e.g. the run option ``shots_per_task``) to spread it over
+    workers.
+
     On an error in a task the error is raised and the tasks not yet started are cancelled.
     When the caller stops iterating early (``break``, Ctrl-C), pending tasks are cancelled too.
+
+    Examples:
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> import threading
+        >>> with ThreadPoolExecutor(1) as pool:  # one task: in the calling thread
+        ...     list(iter_completed(lambda _: threading.current_thread().name, ["a"], executor=pool))
+        [(0, 'MainThread')]
     """
     check_executor(executor)
-    if executor is None:
+    if executor is None or len(tasks) <= 1:
         for i, task in enumerate(tasks):
             yield i, fn(task)
         return

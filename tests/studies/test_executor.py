@@ -98,3 +98,28 @@ def test_bad_executor_options():
         backend.run(circuits()[0], shots_per_task=0)
     with pytest.raises(OptionsError, match="executor="):
         ClusterSimulator(CLUSTER, executor="dask")
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts the tasks handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.submitted = 0
+
+    def submit(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        self.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def test_a_single_task_runs_in_process_with_the_serial_result():
+    backend = ClusterBackend(CLUSTER)
+    qc = circuits()[1]
+    serial = backend.run(qc, shots=300, seed_simulator=5, memory=True).result()
+    with CountingExecutor() as pool:
+        one = backend.run(qc, shots=300, seed_simulator=5, memory=True, executor=pool).result()
+        assert pool.submitted == 0  # nothing to parallelise: no hand-over
+        split = backend.run(qc, shots=300, seed_simulator=5, executor=pool, shots_per_task=100).result()
+        assert pool.submitted == 3
+    assert one.get_memory(0) == serial.get_memory(0) and one.get_counts() == serial.get_counts()
+    assert sum(split.get_counts().values()) == 300
