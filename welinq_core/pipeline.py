@@ -146,6 +146,7 @@ def compile_program(
             pair_states=timed.pair_states() if pair_states is None else pair_states,
             idle_durations=timed.idle_durations() if idle_durations is None else idle_durations,
             effective_rendering="drawn" if draw_per_shot and effective_rendering == "exact" else effective_rendering,
+            copy_idle_durations=timed.copy_idle_durations() if idle_durations is None else None,
         )
         simulated, user_bits, noise_summary = noisy.circuit, noisy.num_user_clbits, noisy.summary
         drawn = noisy.drawn

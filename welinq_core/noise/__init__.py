@@ -138,6 +138,7 @@ def add_noise(
     local_noise: bool = True,
     idle_noise: bool = True,
     effective_rendering: str = "exact",
+    copy_idle_durations: Mapping[int, float | str] | None = None,
 ) -> NoisyProgram:
     """Insert link, memory, idle and local-gate noise into a lowered program.
 
@@ -159,6 +160,13 @@ def add_noise(
         effective_rendering: ``"exact"`` (default) or ``"static"`` (no
             randomness qubits; approximate where a non-Clifford gate would need
             them, reported as ``effective_exact: False``).
+        copy_idle_durations: ``{step: seconds}``: how long a packet's copy idles on its
+            communication qubit right before each of its remote gates and its close
+            (:meth:`welinq_core.schedule.Schedule.copy_idle_durations`); the copy then
+            decoheres in the last hop's link memory (its Pauli channel; the Pauli twirl
+            for T1/T2 memories), in both renderings. A value may instead be a Pauli
+            label (``"I"``, ``"X"``, ``"Y"``, ``"Z"``): one shot's drawn error. Defaults
+            to None (no copy idling).
 
     Returns:
         A :class:`NoisyProgram`. Its ``summary`` holds ``mode``, ``pairs`` (per ledger
@@ -168,7 +176,8 @@ def add_noise(
         rendering form), ``randomness_qubits`` and ``effective_exact``.
 
     Raises:
-        OptionsError: On an unknown mode/rendering or malformed ``pair_states``.
+        OptionsError: On an unknown mode/rendering, malformed ``pair_states``, or a
+            ``copy_idle_durations`` entry that is not a remote gate or close step.
     """
     if mode not in NOISE_MODES:
         raise OptionsError(f"mode={mode!r} is unknown; choose one of {NOISE_MODES}")
@@ -181,7 +190,8 @@ def add_noise(
         if pair_states is None
         else check_pair_states(pair_states, program.num_bell_pairs)
     )
-    sources = NoiseSources(program, states, idle_durations, local_noise, idle_noise, effective_rendering)
+    sources = NoiseSources(program, states, idle_durations, local_noise, idle_noise, effective_rendering,
+                           copy_idle=copy_idle_durations)
     if mode == "explicit":
         return render_explicit(sources)
     return render_effective(sources)

@@ -88,6 +88,16 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         for q, t in idles.get(s, ()):
             add(pos, (q,), src.idle_terms(src.qpu_of(q), t), "idle")
 
+    def copy_idle_before(s: int, pos: int, packet: int, control: int) -> None:
+        # a Pauli on the copy: X flips the packet's later gates, Z is Z on the control
+        terms = src.copy_idle_terms(s, packet)
+        if terms is None:
+            return
+        me = frozenset({packet})
+        effect = {"I": ({}, frozenset()), "X": ({}, me), "Y": ({control: "Z"}, me), "Z": ({control: "Z"}, frozenset())}
+        events.append(NoiseEvent(pos=pos, kind="copy_idle", open_at=snapshot(), outcomes=[
+            (p, *effect[lab]) for lab, p in terms if p > 0]))
+
     for s, (step, pos) in enumerate(zip(prog.steps, step_pos)):
         if step.kind == "local":
             op = prog.circuit.operations[step.op]  # type: ignore[index]
@@ -125,6 +135,7 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             pk = prog.packets[step.packet]  # type: ignore[index]
             op = prog.circuit.operations[step.op]  # type: ignore[index]
             idle_before(s, pos)
+            copy_idle_before(s, pos, pk.index, pk.control)
             g2 = src.gate_terms(src.cluster.qpu(pk.target), 2)
             if g2 is not None:  # on (copy, t): copy Z -> Z_c, copy X -> flip later gates
                 cpos = op.qubits.index(pk.control)
@@ -143,6 +154,7 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         elif step.kind == "close":
             pk = prog.packets[step.packet]  # type: ignore[index]
             c = pk.control
+            copy_idle_before(s, pos, pk.index, c)
             open_of[c].remove(pk.index)
             target = src.cluster.qpu(pk.target)
             pz = 0.0

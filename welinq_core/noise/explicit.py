@@ -57,6 +57,11 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
         for q, t in idles.get(s, ()):
             emit((q,), src.idle_terms(src.qpu_of(q), t), "idle")
 
+    copy_qubit: dict[int, int] = {}  # packet -> communication qubit holding its copy
+
+    def copy_idle_before(s: int, packet: int) -> None:
+        emit((copy_qubit[packet],), src.copy_idle_terms(s, packet), "copy_idle")
+
     for s, step in enumerate(prog.steps):
         if step.kind == "local":
             op = ops_in[cursor]
@@ -68,6 +73,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             cursor += 1
             pk = prog.packets[step.packet]  # type: ignore[index]
             idle_before(s)
+            copy_idle_before(s, pk.index)
             out.append(op)
             emit(op.qubits, src.gate_terms(src.cluster.qpu(pk.target), 2), "gate", op.condition)
         elif step.kind == "open":
@@ -80,6 +86,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
                 ends.append((qa, qb))
                 pr = src.states[pair]
                 emit((qb,), tuple(zip(PAULIS, pr)), "pair")
+            copy_qubit[pk.index] = ends[-1][1]  # the last hop's far half becomes the copy
             for k in range(1, len(pk.bell_pairs)):
                 inner = src.cluster.qpu(pk.route[k])
                 op = take("cx")
@@ -107,6 +114,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
         elif step.kind == "close":
             pk = prog.packets[step.packet]  # type: ignore[index]
             target = src.cluster.qpu(pk.target)
+            copy_idle_before(s, pk.index)
             op = take("h")
             out.append(op)
             emit(op.qubits, src.gate_terms(target, 1), "protocol")

@@ -34,10 +34,12 @@ class NoiseSources:
         local: bool,
         idle_on: bool,
         rendering: str,
+        copy_idle: Mapping[int, float | str] | None = None,
     ) -> None:
         self.p = program
         self.states = states
         self.idle = idle
+        self.copy_idle = self._check_copy_idle(copy_idle)
         self.local = local
         self.idle_on = idle_on
         self.rendering = rendering
@@ -51,6 +53,25 @@ class NoiseSources:
 
     def count(self, kind: str, n: int = 1) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def _check_copy_idle(self, copy_idle: Mapping[int, float | str] | None) -> dict[int, float | str]:
+        out: dict[int, float | str] = {}
+        for step, t in (copy_idle or {}).items():
+            s = int(step)
+            if not 0 <= s < len(self.p.steps) or self.p.steps[s].kind not in ("remote", "close"):
+                raise OptionsError(
+                    f"copy_idle_durations names step {step!r}, which is not a remote gate or a packet close "
+                    "of the program; take the waits from Schedule.copy_idle_durations()"
+                )
+            if isinstance(t, str):
+                if t not in tuple(PAULIS):
+                    raise OptionsError(f"copy_idle_durations[{step}]={t!r}: a drawn error is one of {tuple(PAULIS)}")
+                out[s] = t
+            elif not float(t) >= 0.0:
+                raise OptionsError(f"copy_idle_durations[{step}]={t!r}: a wait is a number of seconds >= 0")
+            else:
+                out[s] = float(t)
+        return out
 
     def step_idles(self) -> dict[int, list[tuple[int, float]]]:
         """``{step: [(qubit, seconds), ...]}``: idling right before each step."""
@@ -93,6 +114,23 @@ class NoiseSources:
         if not self.local or r <= 0:
             return None
         return (("I", 1.0 - r), ("X", r))
+
+    def copy_idle_terms(self, step: int, packet: int) -> tuple[tuple[str, float], ...] | None:
+        """Pauli channel of a packet's copy idling on its communication qubit right before
+        ``step``: the last hop's link memory over the scheduled wait (the Pauli twirl of
+        amplitude damping for T1/T2 memories), or the drawn Pauli if the entry is a label;
+        None if the copy does not decohere there."""
+        t = self.copy_idle.get(step, 0.0)
+        if isinstance(t, str):  # one shot's drawn error
+            return None if t == "I" else ((t, 1.0),)
+        if t <= 0:
+            return None
+        route = self.p.packets[packet].route
+        memory = self.cluster.link(route[-2], route[-1]).memory
+        if memory is None:
+            return None
+        probs = memory.pauli_probabilities(t)
+        return None if probs[0] >= 1.0 else tuple(zip(PAULIS, probs))
 
     def idle_terms(self, qpu: QPU, t: float) -> tuple[tuple[str, float], ...] | None:
         if not self.idle_on:

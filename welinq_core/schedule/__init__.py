@@ -86,12 +86,14 @@ from welinq_core.schedule.records import (
     PacketTiming,
     PairRecord,
     Schedule,
+    copy_idle_waits,
 )
 from welinq_core.schedule.simulation import ShotRun, idle_intervals, simulate_shot
 from welinq_core.schedule.text import verdict
 
 __all__ = [
     "BOTTLENECKS",
+    "copy_idle_waits",
     "DistillationPolicy",
     "IdleInterval",
     "LinkUsage",

@@ -7,13 +7,14 @@ verdict and a JSON-friendly :meth:`Schedule.summary` for the report.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from welinq_core.schedule.text import fmt_time, link_line, sig
 
-__all__ = ["BOTTLENECKS", "IdleInterval", "LinkUsage", "OpTiming", "PacketTiming", "PairRecord", "Schedule"]
+__all__ = ["BOTTLENECKS", "copy_idle_waits", "IdleInterval", "LinkUsage", "OpTiming", "PacketTiming", "PairRecord", "Schedule"]
 
 #: Values of :attr:`Schedule.bottleneck`.
 BOTTLENECKS = ("network", "latency", "local", "none")
@@ -255,6 +256,12 @@ class Schedule:
         """
         return tuple(p.probabilities for p in self.pairs)
 
+    def copy_idle_durations(self) -> dict[int, float]:
+        """``{step: seconds}``: how long a packet's copy idles on its communication qubit
+        right before each of its remote gates and its close (see :func:`copy_idle_waits`);
+        pass it to :func:`~welinq_core.noise.add_noise` as ``copy_idle_durations``."""
+        return copy_idle_waits(self.operations, self.packets)
+
     def idle_durations(self) -> tuple[tuple[int, int, float], ...]:
         """``(step, qubit, seconds)``: data qubit ``qubit`` idles that long right before
         step ``step`` (sorted by step, then qubit; zero-length waits left out)."""
@@ -272,6 +279,7 @@ class Schedule:
             "pair_wait_overhead_s": sig(self.pair_wait_overhead_s),
             "latency_overhead_s": sig(self.latency_overhead_s),
             "total_stall_s": sig(self.total_stall_s),
+            "copy_idle_total_s": sig(float(sum(self.copy_idle_durations().values()))),
             **({} if self.warm_start_stall_saved_s is None else {
                 "warm_start_stall_saved_s": sig(self.warm_start_stall_saved_s)}),
             "stall per QPU": ", ".join(f"{q} {fmt_time(s)}" for q, s in self.stall_s_per_qpu),
@@ -304,3 +312,37 @@ class Schedule:
         out["stall_s_per_qpu"] = {q: sig(s) for q, s in self.stall_s_per_qpu}
         return out
 
+
+
+def copy_idle_waits(operations: Sequence[OpTiming | None], packets: Sequence[PacketTiming | None]
+                    ) -> dict[int, float]:
+    """``{step: seconds}``: how long each packet's linked copy waits on its communication
+    qubit right before each of its remote gates and its close.
+
+    The copy is usable at ``copy_ready_s`` (the pair it came from is aged until then);
+    it then waits until its first gate, between consecutive gates, and from its last
+    gate until the cat-disentangler measures it. Zero-length waits are left out. Works
+    on a :class:`Schedule`'s records and on one simulated shot's (``ShotRun.ops``,
+    ``ShotRun.packets``) alike.
+
+    Examples:
+        >>> ops = [OpTiming(step=0, kind="open", op=None, packet=0, qpu="a", start_s=0.0, end_s=1.0),
+        ...        OpTiming(step=1, kind="remote", op=0, packet=0, qpu="b", start_s=1.5, end_s=2.0),
+        ...        OpTiming(step=2, kind="remote", op=1, packet=0, qpu="b", start_s=2.0, end_s=2.5),
+        ...        OpTiming(step=3, kind="close", op=None, packet=0, qpu="a", start_s=3.0, end_s=4.0)]
+        >>> pk = PacketTiming(index=0, requested_s=0.0, committed_s=0.5, copy_ready_s=1.0, closed_s=3.5,
+        ...                   done_s=4.0, stall_s=0.5, message_latency_s=0.0, num_requests=1)
+        >>> copy_idle_waits(ops, [pk])
+        {1: 0.5, 3: 0.5}
+    """
+    last = {pk.index: pk.copy_ready_s for pk in packets if pk is not None}
+    out: dict[int, float] = {}
+    for op in operations:
+        if op is None or op.kind not in ("remote", "close") or op.packet not in last:
+            continue
+        wait = op.start_s - last[op.packet]
+        if wait > 0:
+            out[op.step] = wait
+        if op.kind == "remote":
+            last[op.packet] = op.end_s
+    return out
