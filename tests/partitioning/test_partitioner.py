@@ -148,3 +148,17 @@ def test_qft_angles_are_exact_in_helper():
     # Guard the benchmark helper itself: QFT-3 angles are pi/2, pi/4, pi/2.
     angles = [op.params[0] for op in qft(3).operations if op.name == "cp"]
     assert angles == [math.pi / 2, math.pi / 4, math.pi / 2]
+
+
+@pytest.mark.parametrize("topology", ["line", "ring"])
+def test_chain_reaches_the_lower_bound_of_one_pair_per_seam(topology):
+    # A GHZ chain over k full QPUs needs at least k - 1 pairs (its qubits form one connected
+    # component that cannot fit on fewer QPUs); consecutive blocks along the network reach it.
+    n, k = 120, 6
+    ops = [Operation(name="h", qubits=(0,))] + [Operation(name="cx", qubits=(i, i + 1)) for i in range(n - 1)]
+    cluster = Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=n // k, topology=topology)
+    part = partition_circuit(Circuit(num_qubits=n, operations=ops), cluster, seed=3)
+    assert part.bell_pairs == k - 1
+    assert part.method == "hypergraph-lower-bound"
+    prog = lower(Circuit(num_qubits=n, operations=ops), cluster, part.assignment)
+    assert prog.num_bell_pairs == k - 1

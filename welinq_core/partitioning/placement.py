@@ -5,7 +5,9 @@ Two methods share one entry point, :func:`partition_circuit`:
 * ``"hypergraph"`` (the default, ``method="auto"``): the entanglement-aware
   partitioner of :mod:`welinq_core.partitioning` (packet hypergraph, KaHyPar km1
   with per-QPU capacities when importable, hop/fidelity-aware FM refinement,
-  candidates scored with the lowering's own planner);
+  candidates scored with the lowering's own planner; a candidate that already meets
+  the lower bound on pairs, such as consecutive blocks of a chain, ends the search and
+  is labelled ``"hypergraph-lower-bound"``);
 * ``"greedy-fm"``: the baseline, a capacity-respecting greedy placement along a
   breadth-first walk of the interaction graph, refined by Fiduccia-Mattheyses-style
   moves and swaps that lower the hop-weighted number of non-local two-qubit gates.
