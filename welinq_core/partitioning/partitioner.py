@@ -263,16 +263,16 @@ def hypergraph_partition(
     base_blocks = [index[a] for a in baseline]
     starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
     kahypar_used = False
-    candidates: list[tuple[PlanCost, tuple[str, ...]]] = [(score(baseline), tuple(baseline))]
-    contiguous = contiguous_assignment(circuit, cluster)
-    if contiguous is not None and contiguous != tuple(baseline):
-        candidates.append((score(contiguous), contiguous))
+    candidates: list[tuple[PlanCost, tuple[str, ...]]] = []
+    for start in (contiguous_assignment(circuit, cluster), tuple(baseline)):
+        if start is None or any(start == c[1] for c in candidates):
+            continue
+        candidates.append((score(start), start))
+        # A candidate that meets the lower bound on pairs (and on infidelity) cannot be
+        # beaten, by any protocol: the search ends there.
+        if candidates[-1][0] is not _INFEASIBLE and _is_optimal(circuit, cluster, candidates[-1][0]):
+            return start, candidates[-1][0], "hypergraph-lower-bound"
     report("baseline")
-    # A candidate that meets the lower bound on pairs (and on infidelity) cannot be beaten,
-    # by any protocol: the search ends there.
-    proven = [c for c in candidates if c[0] is not _INFEASIBLE and _is_optimal(circuit, cluster, c[0])]
-    if proven:
-        return proven[0][1], proven[0][0], "hypergraph-lower-bound"
     if use_kahypar and _kahypar.available() and len(names) > 1:
         for _ in range(max(1, restarts)):
             if stop():
