@@ -218,10 +218,23 @@ class Link:
         memory: Memory holding buffered pairs and communication qubits, or None (ideal).
         bell_pair_probabilities: Optional Bell-diagonal probabilities
             (p_I, p_X, p_Y, p_Z); overrides the Werner form. p_I must equal the fidelity.
+        distillation: None (default: pairs are used as delivered), ``"dejmps"`` or
+            ``"bbpssw"``: the link hands out pairs distilled by recurrence from its raw
+            pairs, inside every run's schedule (docs/physics.md 2.6).
+        distillation_rounds: Recurrence rounds (a positive integer; 2**rounds raw pairs
+            per delivered pair when every round succeeds). Defaults to 1 when
+            ``distillation`` is set and no target fidelity is given.
+        distillation_target_fidelity: Instead of rounds: the fewest rounds that bring a
+            fresh pair to this fidelity (an unreachable target is an error naming the best
+            reachable); ``distillation_rounds`` then holds that number.
 
     Examples:
         >>> Link(bell_pair_fidelity=0.97, length_km=2.0).latency_s
         1e-05
+        >>> Link(bell_pair_fidelity=0.9, distillation="dejmps").distillation_rounds
+        1
+        >>> Link(bell_pair_fidelity=0.9, distillation="dejmps", distillation_target_fidelity=0.99).distillation_rounds
+        3
     """
 
     bell_pair_fidelity: float = 1.0
@@ -229,6 +242,9 @@ class Link:
     length_km: float = 0.0
     memory: QuantumMemory | None = None
     bell_pair_probabilities: tuple[float, float, float, float] | None = None
+    distillation: str | None = None
+    distillation_rounds: int | None = None
+    distillation_target_fidelity: float | None = None
 
     def __post_init__(self) -> None:
         f = self.bell_pair_fidelity
@@ -267,6 +283,44 @@ class Link:
                     "set bell_pair_fidelity to p_I"
                 )
             object.__setattr__(self, "bell_pair_probabilities", p)
+        self._check_distillation()
+
+    def _check_distillation(self) -> None:
+        """Validate the distillation policy and resolve a target fidelity to rounds."""
+        rounds, target = self.distillation_rounds, self.distillation_target_fidelity
+        if self.distillation is None:
+            if rounds is not None or target is not None:
+                raise ClusterSpecError(
+                    f"Link: distillation_rounds={rounds!r} / distillation_target_fidelity={target!r} need a "
+                    "protocol: set distillation='dejmps' or 'bbpssw'")
+            return
+        from welinq_core.errors import OptionsError
+        from welinq_core.physics.bell_pair import BellPair
+        from welinq_core.schedule.distillation import DistillationPolicy  # (imports this module)
+
+        try:
+            policy = DistillationPolicy(protocol=self.distillation, rounds=None if target is not None
+                                        else (1 if rounds is None else rounds), target_fidelity=target)
+            resolved = policy.rounds_for(BellPair.from_probabilities(self.pauli_probabilities))
+        except OptionsError as err:
+            raise ClusterSpecError(f"Link: {err}") from None
+        if target is not None and rounds is not None and rounds != resolved:
+            raise ClusterSpecError(
+                f"Link: distillation_rounds={rounds!r} contradicts distillation_target_fidelity={target!r}, "
+                f"which takes {resolved} round(s) from this link's pairs; give one of the two")
+        if target is not None:
+            object.__setattr__(self, "distillation_target_fidelity", float(target))
+        object.__setattr__(self, "distillation_rounds", int(resolved))
+
+    @property
+    def distillation_policy(self) -> Any:
+        """The :class:`~welinq_core.schedule.distillation.DistillationPolicy` the schedule runs
+        on this link (fixed rounds), or None when the link does not distil."""
+        if self.distillation is None or not self.distillation_rounds:
+            return None
+        from welinq_core.schedule.distillation import DistillationPolicy
+
+        return DistillationPolicy(protocol=self.distillation, rounds=self.distillation_rounds)
 
     @property
     def latency_s(self) -> float:
@@ -385,6 +439,10 @@ class Link:
             "bell_pair_probabilities": (
                 None if self.bell_pair_probabilities is None else list(self.bell_pair_probabilities)
             ),
+            **({} if self.distillation is None else {
+                "distillation": self.distillation,
+                "distillation_rounds": self.distillation_rounds,
+                "distillation_target_fidelity": self.distillation_target_fidelity}),
         }
 
     @classmethod
@@ -620,6 +678,33 @@ class Cluster:
     def with_link(self, link: Link) -> Cluster:
         """A copy in which every link is replaced by ``link``."""
         return Cluster(qpus=self.qpus, links={k: link for k, _ in self.links}, name=self.name)
+
+    def with_distillation(self, protocol: str | None, *, rounds: int | None = None,
+                          target_fidelity: float | None = None) -> Cluster:
+        """A copy in which every link with imperfect pairs distils them (``protocol``
+        ``"dejmps"`` or ``"bbpssw"``, ``rounds`` or a ``target_fidelity``), or, with
+        ``protocol=None``, no link does. Links with perfect pairs are left as they are.
+
+        Raises:
+            ClusterSpecError: On an invalid policy, or a target some link cannot reach
+                (the message names the link and the best reachable fidelity).
+
+        Examples:
+            >>> c = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, link=Link(bell_pair_fidelity=0.9))
+            >>> c.with_distillation("dejmps", rounds=2).links[0][1].distillation_rounds
+            2
+        """
+        links = {}
+        for (a, b), link in self.links:
+            if protocol is not None and link.bell_pair_fidelity >= 1.0:
+                links[(a, b)] = link
+                continue
+            try:
+                links[(a, b)] = dataclasses.replace(
+                    link, distillation=protocol, distillation_rounds=rounds, distillation_target_fidelity=target_fidelity)
+            except ClusterSpecError as err:
+                raise ClusterSpecError(f"link {a!r}-{b!r}: {err}") from None
+        return Cluster(qpus=self.qpus, links=links, name=self.name)
 
     # ---- serialisation --------------------------------------------------------------------
     def to_json_dict(self) -> dict[str, Any]:

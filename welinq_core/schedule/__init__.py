@@ -77,7 +77,7 @@ from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram
 from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
 from welinq_core.physics.bell_pair import BellPair
-from welinq_core.schedule.distillation import DistillationPolicy, DistillingSource
+from welinq_core.schedule.distillation import DistillationPolicy, DistillingSource, link_distillation
 from welinq_core.schedule.records import (
     BOTTLENECKS,
     IdleInterval,
@@ -132,9 +132,10 @@ def schedule(
             ``capacity``, else the smaller ``num_comm_qubits`` of its two QPUs.
         warmup_s: How long the banks have been generating before the shot starts,
             in seconds. Defaults to 0.0 (banks start empty).
-        distillation: None (default: pairs are used as the links deliver them),
+        distillation: None (default: each link follows its own policy,
+            ``Link(distillation=...)``; links without one use their pairs as delivered),
             ``"dejmps"`` or ``"bbpssw"`` (every link distils its pairs by recurrence,
-            :mod:`~welinq_core.schedule.distillation`), or a
+            :mod:`~welinq_core.schedule.distillation`, whatever its own policy), or a
             :class:`~welinq_core.schedule.distillation.DistillationPolicy`.
         distillation_rounds: Recurrence rounds (with a protocol name). Defaults to 1
             when neither rounds nor a target fidelity is given.
@@ -220,13 +221,15 @@ def distillation_rounds_per_link(
     rounds: int | None,
     target_fidelity: float | None,
 ) -> dict[tuple[str, str], tuple[int, str]]:
-    """``{link: (rounds, protocol)}`` for the links that distil (empty without distillation)."""
+    """``{link: (rounds, protocol)}`` for the links that distil: every link with imperfect
+    pairs under a run-wide ``distillation``, else the links' own policies
+    (``Link(distillation=...)``; empty when no link distils)."""
     if distillation is None:
         if rounds is not None or target_fidelity is not None:
             raise OptionsError(
                 f"distillation_rounds={rounds!r} / distillation_target_fidelity={target_fidelity!r} need a "
                 "protocol: pass distillation='dejmps' or 'bbpssw'")
-        return {}
+        return link_distillation(cluster)
     if isinstance(distillation, DistillationPolicy):
         if rounds is not None or target_fidelity is not None:
             raise OptionsError("give rounds or target_fidelity inside the DistillationPolicy, not both ways")

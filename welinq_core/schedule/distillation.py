@@ -37,14 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from welinq_core.cluster import QPU, Link
+from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.errors import InfeasibleError, OptionsError
 from welinq_core.pair_source import PairSource
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.distillation import DISTILLATION_PROTOCOLS, distill
 from welinq_core.physics.memory import age
 
-__all__ = ["MAX_ROUND_ATTEMPTS", "DistillationPolicy", "DistillingSource"]
+__all__ = ["MAX_ROUND_ATTEMPTS", "DistillationPolicy", "DistillingSource", "link_distillation"]
 
 #: Attempts of one distillation round after which the link is declared infeasible.
 MAX_ROUND_ATTEMPTS = 10_000
@@ -204,3 +204,16 @@ class DistillingSource:
     def discard_held(self) -> None:
         """A handed-out distilled pair expired before use."""
         self.num_discarded_distilled += 1
+
+
+def link_distillation(cluster: Cluster) -> dict[tuple[str, str], tuple[int, str]]:
+    """``{link: (rounds, protocol)}`` of the links whose own policy distils
+    (``Link(distillation=...)``); links with perfect pairs never distil.
+
+    Examples:
+        >>> c = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, link=Link(bell_pair_fidelity=0.9))
+        >>> link_distillation(c), link_distillation(c.with_distillation("bbpssw", rounds=2))
+        ({}, {('qpu0', 'qpu1'): (2, 'bbpssw')})
+    """
+    return {key: (int(link.distillation_rounds), link.distillation) for key, link in cluster.links
+            if link.distillation is not None and link.distillation_rounds and link.bell_pair_fidelity < 1.0}

@@ -36,7 +36,7 @@ from welinq_core.lowering import DistributedProgram, Packet
 from welinq_core.pair_source import PairSource
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.memory import age
-from welinq_core.schedule.distillation import DistillingSource
+from welinq_core.schedule.distillation import DistillingSource, link_distillation
 from welinq_core.schedule.records import IdleInterval, OpTiming, PacketTiming, PairRecord
 from welinq_core.schedule.text import fmt_time
 
@@ -118,6 +118,8 @@ class ShotSimulation:
             for t in program.teleports
         )
         self.sources: dict[tuple[str, str], PairSource] = {}
+        if distillation is None:  # the links' own policies
+            distillation = link_distillation(cluster)
         if not instant_pairs:
             for key, _link in cluster.links:
                 self.sources[key] = PairSource(_link, capacity=capacities[key], rng=rng,  # type: ignore[arg-type]
