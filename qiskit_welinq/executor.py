@@ -31,12 +31,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from welinq_core.executor import shot_groups
+from welinq_core.executor import default_worker_threads, shot_groups
 from welinq_core.pipeline import CompiledProgram
 from welinq_core.seeding import spawn_seeds
 from qiskit_welinq.engine import EngineResult, run_on_aer
 
-__all__ = ["SamplingTask", "sample_task", "sampling_tasks", "circuit_seeds"]
+__all__ = ["SamplingTask", "sample_task", "sampling_tasks", "circuit_seeds", "warm_worker"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -99,3 +99,22 @@ def sampling_tasks(
                 circuit_index=i, group_index=j, compiled=program, shots=n, seed=s, method=method
             ))
     return tasks
+
+
+def warm_worker() -> None:
+    """Prepare a worker process: one simulator thread, and the engine and sweep code loaded.
+
+    Use it as a process pool's ``initializer`` (with ``qiskit_welinq.executor`` in a
+    forkserver's preload list the imports are done once, before the workers fork) or
+    run it on Dask workers with ``client.run(warm_worker)``. A cold worker otherwise
+    spends its first task importing Qiskit and Aer (a second or two).
+
+    Examples:
+        >>> import os
+        >>> saved = dict(os.environ)
+        >>> warm_worker(); os.environ["WELINQ_AER_THREADS"]
+        '1'
+        >>> os.environ.clear(); os.environ.update(saved)
+    """
+    default_worker_threads()
+    import qiskit_welinq.studies  # noqa: F401 - the sweep's task function and its imports

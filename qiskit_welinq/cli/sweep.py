@@ -104,7 +104,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from concurrent.futures import ProcessPoolExecutor
 
     from qiskit_welinq import sweep
-    from welinq_core.executor import connect_dask, default_worker_threads
+    from qiskit_welinq.executor import warm_worker
+    from welinq_core.executor import connect_dask
 
     vary = parse_vary(args.vary)
     circuits = []
@@ -122,8 +123,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             executor = connect_dask(args.dask_scheduler)
         elif args.processes:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["qiskit_welinq.studies"])
-            executor = ProcessPoolExecutor(args.processes, mp_context=ctx, initializer=default_worker_threads)
+            # imports done once in the forkserver, before the workers fork from it
+            ctx.set_forkserver_preload(["qiskit_welinq.executor", "qiskit_welinq.studies"])
+            executor = ProcessPoolExecutor(args.processes, mp_context=ctx, initializer=warm_worker)
         before = _rows(args.out)
         table = sweep(
             circuits, cluster, vary, shots=args.shots, seed=args.seed, executor=executor, out=args.out,
