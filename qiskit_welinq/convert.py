@@ -32,6 +32,7 @@ from qiskit.circuit.classical import expr
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import CircuitError, UnboundParameterError, UnsupportedGateError
+from qiskit_welinq.channels import CHANNEL_INSTRUCTIONS, channel_from_qiskit, kraus_instruction
 from qiskit_welinq.conditions import Cube, condition_cubes, conjoin
 
 __all__ = ["circuit_from_qiskit", "circuit_to_qiskit", "BASIS_GATES"]
@@ -151,6 +152,8 @@ class _Flattener:
         elif name == "barrier":
             if condition is None:
                 self.emit(Operation(name="barrier", qubits=qs))
+        elif name in CHANNEL_INSTRUCTIONS:
+            self.emit(channel_from_qiskit(op, qs, condition))
         elif not gates.is_supported(name):
             self.decompose(op, qs, cs, condition, depth)
         else:
@@ -293,7 +296,8 @@ def circuit_to_qiskit(circuit: Circuit, *, user_clbits: int | None = None) -> Qu
     """Convert an IR circuit to a Qiskit circuit that Aer can run.
 
     ``pauli_channel`` operations become Aer ``pauli_error`` instructions (labels are
-    reversed to Qiskit's little-endian order).
+    reversed to Qiskit's little-endian order), ``kraus`` operations Aer ``kraus``
+    instructions (see :mod:`qiskit_welinq.channels`).
 
     Args:
         circuit: The IR circuit.
@@ -355,6 +359,8 @@ def _append(qc: QuantumCircuit, op: Operation, pauli_error: object) -> None:
         if len(terms) == 1 and set(terms[0][0]) == {"I"}:
             return
         qc.append(pauli_error(terms), qubits)  # type: ignore[operator]
+    elif op.name == "kraus":
+        qc.append(kraus_instruction(op), qubits)
     elif op.name in _AER_SUBSTITUTES:
         for name, params, positions in _AER_SUBSTITUTES[op.name]:
             getattr(qc, name)(*params, *(qubits[i] for i in positions))

@@ -95,8 +95,8 @@ class EngineResult:
 
 def _is_clifford(circuit: Circuit) -> bool:
     for op in circuit.operations:
-        if op.is_gate and op.name != "pauli_channel" and not gates.spec(op.name).is_clifford:
-            return False
+        if op.name == "kraus" or op.is_gate and op.name != "pauli_channel" and not gates.spec(op.name).is_clifford:
+            return False  # a general (Kraus) channel is not a Pauli channel: no stabilizer method
     return True
 
 
@@ -177,7 +177,7 @@ def choose_method(circuit: Circuit, shots: int | None = None) -> tuple[str, str]
         'density_matrix'
     """
     n = circuit.num_qubits
-    noisy = any(op.name == "pauli_channel" for op in circuit.operations)
+    noisy = any(op.name in ("pauli_channel", "kraus") for op in circuit.operations)
     if _is_clifford(circuit):
         return "stabilizer", "every gate is Clifford (noise is Pauli): stabilizer simulation is polynomial"
     dynamic = circuit.has_mid_circuit_measurement()
@@ -314,10 +314,10 @@ def _check_shots(shots: Any) -> int:
 def _check_representable(circuit: Circuit, method: str) -> None:
     """A forced method that cannot represent ``circuit`` fails here, before any simulation."""
     if method == "stabilizer" and not _is_clifford(circuit):
-        bad = sorted({op.name for op in circuit.operations
-                      if op.is_gate and op.name != "pauli_channel" and not gates.spec(op.name).is_clifford})
+        bad = sorted({op.name for op in circuit.operations if op.name == "kraus"
+                      or op.is_gate and op.name != "pauli_channel" and not gates.spec(op.name).is_clifford})
         raise OptionsError(
-            f"method='stabilizer' cannot simulate the non-Clifford gate(s) {bad} of this circuit; "
+            f"method='stabilizer' cannot simulate the non-Clifford operation(s) {bad} of this circuit; "
             "use method='automatic' (or 'statevector')"
         )
 
@@ -438,7 +438,8 @@ def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: st
 def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, seed: int | None) -> EngineResult:
     circuit, method, n = prep.circuit, prep.method, prep.circuit.num_qubits
     qc = fit_to_method(circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits), method)
-    dynamic = circuit.has_mid_circuit_measurement() or any(op.name == "pauli_channel" for op in circuit.operations)
+    dynamic = circuit.has_mid_circuit_measurement() or any(
+        op.name in ("pauli_channel", "kraus") for op in circuit.operations)
     options: dict[str, Any] = {"method": method}
     if method in ("statevector", "density_matrix") and dynamic:
         options["shot_branching_enable"] = True

@@ -62,6 +62,8 @@ from qiskit.circuit import (
     SwitchCaseOp,
 )
 from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.quantum_info import Kraus
+from qiskit.quantum_info.operators.channel.quantum_channel import QuantumChannel
 from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 
 from welinq_core import gates
@@ -384,6 +386,10 @@ def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Targe
         reset[(i,)] = InstructionProperties(duration=q.measurement_duration_s, error=q.readout_error)
     target.add_instruction(Measure(), meas)
     target.add_instruction(Reset(), reset)
+    # Channels (quantum_info Kraus/SuperOp/Choi... and Aer QuantumError instructions) on any
+    # qubits, as on AerSimulator's Target, so that transpile(qc, backend) keeps them.
+    target.add_instruction(Kraus, name="kraus")
+    target.add_instruction(QuantumChannel, name="quantum_channel")
     if control_flow:
         target.add_instruction(IfElseOp, name="if_else")
         target.add_instruction(ForLoopOp, name="for_loop")
