@@ -59,7 +59,7 @@ def reverse_qubit_order(matrix: np.ndarray) -> np.ndarray:
         [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
     """
     m = np.asarray(matrix)
-    n = int(round(np.log2(m.shape[0])))
+    n = m.shape[0].bit_length() - 1
     axes = list(range(n))[::-1] + list(range(n, 2 * n))[::-1]
     return m.reshape((2,) * (2 * n)).transpose(axes).reshape(m.shape)
 
