@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import Instruction
-from qiskit.quantum_info import Chi, Choi, Kraus, PTM, Stinespring, SuperOp
+from qiskit.quantum_info import PTM, Chi, Choi, Kraus, Stinespring, SuperOp
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import (
     amplitude_damping_error,
