@@ -69,3 +69,12 @@ def test_lazy_names_resolve_and_unknown_names_fail() -> None:
         assert getattr(qiskit_welinq, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         qiskit_welinq.Nope  # noqa: B018
+
+
+def test_project_urls_point_at_the_repository_and_its_docs() -> None:
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    assert set(urls) == {"Homepage", "Documentation", "Source", "Issues"}
+    assert all(u.startswith("https://") for u in urls.values())
+    assert urls["Issues"] == urls["Source"] + "/issues"
+    docs_path = urls["Documentation"].split("/blob/main/", 1)[1]
+    assert (ROOT / docs_path).is_file()  # the docs page the metadata names exists in the repository

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from collections.abc import Callable
 
 from welinq_core.cluster import Cluster
 from welinq_core.cluster_presets import cluster_preset_names
@@ -23,6 +24,7 @@ __all__ = [
     "format_counts",
     "print_report",
     "safe_text",
+    "int_at_least",
     "positive_int",
     "nonnegative_int",
     "MAX_QASM_BYTES",
@@ -49,26 +51,33 @@ def safe_text(text: object) -> str:
     return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], str(text))
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer of at least ``minimum``.
+
+    Examples:
+        >>> int_at_least(1)("3")
+        3
+        >>> int_at_least(1)("0")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: 0 must be >= 1
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be >= {minimum}")
+        return value
+
+    return parse
 
 
-def nonnegative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
-    return value
+#: argparse types: an integer >= 1, an integer >= 0.
+positive_int = int_at_least(1)
+nonnegative_int = int_at_least(0)
 
 
 def _declared(pattern: re.Pattern[str], text: str) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from qiskit_welinq.cli._common import load_cluster, load_qasm
+from qiskit_welinq.cli._common import load_cluster, load_qasm, positive_int
 from welinq_core.errors import OptionsError
 
 __all__ = ["register", "parse_vary", "parse_values"]
@@ -27,7 +27,7 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--cluster", default="ideal", help="preset name or cluster JSON file (the base of the sweep)")
     p.add_argument("--vary", action="append", required=True, metavar="KEY=VALUES",
                    help="e.g. link.bell_pair_fidelity=0.9,0.95,0.99 or link.length_km=0:50:6 (repeatable)")
-    p.add_argument("--shots", type=int, default=1000)
+    p.add_argument("--shots", type=positive_int, default=1000, help="shots per point and circuit")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--out", default="results.csv", help="CSV file to append to and resume from")
     p.add_argument("--success", default=None, metavar="BITS,BITS",
@@ -37,7 +37,7 @@ def register(sub) -> None:  # noqa: ANN001
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
                        help="run the points on a Dask cluster (e.g. tcp://10.0.0.5:8786)")
-    where.add_argument("--processes", type=int, default=None, metavar="N",
+    where.add_argument("--processes", type=positive_int, default=None, metavar="N",
                        help="run the points on N local worker processes")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -115,8 +115,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         circuits.append(qc)
     cluster = load_cluster(args.cluster)
     success = None if args.success is None else [s.strip() for s in args.success.split(",")]
-    if args.processes is not None and args.processes < 1:
-        raise OptionsError(f"--processes {args.processes} must be at least 1")
     executor = None
     try:
         if args.dask_scheduler:
