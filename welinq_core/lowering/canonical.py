@@ -20,11 +20,11 @@ keeps the circuit's unitary (up to a global phase, which no measurement sees):
 
 Examples:
     >>> from welinq_core.circuit import Circuit, Operation
-    >>> c = Circuit(num_qubits=2, operations=[Operation(name="cx", qubits=(0, 1)),
+    >>> c = Circuit(num_qubits=3, operations=[Operation(name="cx", qubits=(0, 1)),
     ...     Operation(name="u", qubits=(1,), params=(0.0, 0.0, -0.5)), Operation(name="cx", qubits=(0, 1)),
-    ...     Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(1, 0)), Operation(name="h", qubits=(0,))])
+    ...     Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(2, 0)), Operation(name="h", qubits=(0,))])
     >>> [(op.name, op.qubits) for op in canonicalize(c)]
-    [('rzz', (0, 1)), ('cz', (1, 0))]
+    [('rzz', (0, 1)), ('cz', (2, 0))]
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ import numpy as np
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import UnsupportedGateError
+from welinq_core.lowering.commute import fuse_one_qubit_runs, push_anti_diagonal
+from welinq_core.lowering.twoqubit import rewrite_blocks
 
 __all__ = ["canonicalize", "one_qubit_op"]
 
@@ -235,10 +237,16 @@ def canonicalize(circuit: Circuit) -> Circuit:
     hit = _CACHE.get(id(circuit))
     if hit is not None and hit[0]() is circuit:  # the partitioner scores many plans of one circuit
         return hit[1]
+    n = circuit.num_qubits
     ops = _expand_swaps(list(circuit.operations))
     if any(op.name == "cx" for op in ops):
-        ops = _merge_cx_phase_cx(ops, circuit.num_qubits)
-        ops = _h_conjugated_cx(ops, circuit.num_qubits)
+        ops = _merge_cx_phase_cx(ops, n)
+    if any(len(op.qubits) == 2 and len(gates.spec(op.name).diagonal_on) == 1 for op in ops if op.is_gate):
+        ops = rewrite_blocks(ops, n)
+    if any(op.name == "cx" for op in ops):
+        ops = _h_conjugated_cx(ops, n)
+    ops = fuse_one_qubit_runs(ops, n)
+    ops = push_anti_diagonal(ops, n)
     if len(ops) == len(circuit.operations) and all(a is b for a, b in zip(ops, circuit.operations)):
         result = circuit
     else:

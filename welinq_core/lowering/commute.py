@@ -1,0 +1,248 @@
+r"""Commutation rewrites that merge packets: fuse one-qubit runs, push anti-diagonal gates out.
+
+A packet of qubit ``q`` ends at the first gate that is not diagonal on ``q``. Two
+kinds of such gates need not end it:
+
+* a run of one-qubit gates whose *product* is diagonal or anti-diagonal (the
+  ``u`` gates a transpiler leaves around a resynthesised block, an ``h``-``h`` pair):
+  :func:`fuse_one_qubit_runs` replaces the run by its product;
+* an anti-diagonal gate (``x``, ``y``, ``u(pi, ., .)``) on the root, the ``D = X`` case
+  of AraQne's packets (Mengoni et al., arXiv 2507.01090). :func:`push_anti_diagonal`
+  carries it forward through every following gate diagonal on ``q`` (and through the
+  target of a ``cx``-like gate when it commutes there), rewriting each gate it passes
+  by the commutation rules of AutoComm (Wu et al., MICRO 2022): ``x`` through a
+  control emits the controlled gate's inverse and the gate itself on the target
+  (``x`` on the target for a ``cx``), ``x`` through ``cp(t)`` gives ``cp(-t)`` and
+  ``p(t)`` on the partner, ``x`` through ``rzz(t)`` gives ``rzz(-t)``, ``x`` past a phase
+  flips it. The gate lands where it meets a gate that is not diagonal on ``q``, fused
+  with it when that gate is a one-qubit gate.
+
+Both keep the circuit's unitary up to a global phase: every rewrite is
+``G (F_0 x F_1) = (F_0 x F_1) G'`` with ``G' = F^dag G F`` computed exactly and matched
+to a named gate (property tests compare the unitaries).
+
+Examples:
+    >>> from welinq_core.circuit import Operation
+    >>> ops = [Operation(name="cp", qubits=(0, 1), params=(0.5,)), Operation(name="x", qubits=(0,)),
+    ...        Operation(name="cp", qubits=(0, 2), params=(0.25,))]
+    >>> [(op.name, op.qubits, op.params) for op in push_anti_diagonal(ops, 3)]
+    [('cp', (0, 1), (0.5,)), ('cp', (0, 2), (-0.25,)), ('p', (2,), (0.25,)), ('x', (0,), ())]
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+
+import numpy as np
+
+from welinq_core import gates
+from welinq_core.circuit import Operation
+
+__all__ = ["fuse_one_qubit_runs", "push_anti_diagonal", "is_diag", "is_anti_diag"]
+
+_TOL = 1e-10
+_I2 = np.eye(2, dtype=complex)
+
+
+def is_diag(m: np.ndarray) -> bool:
+    """Whether a 2x2 matrix is diagonal."""
+    return abs(m[0, 1]) < _TOL and abs(m[1, 0]) < _TOL
+
+
+def is_anti_diag(m: np.ndarray) -> bool:
+    """Whether a 2x2 matrix is anti-diagonal (``X`` times a diagonal)."""
+    return abs(m[0, 0]) < _TOL and abs(m[1, 1]) < _TOL
+
+
+def _plain_1q(op: Operation) -> bool:
+    return op.is_gate and op.name != "pauli_channel" and len(op.qubits) == 1 and op.condition is None
+
+
+def _one_qubit_op(m: np.ndarray, q: int) -> Operation | None:
+    from welinq_core.lowering.canonical import one_qubit_op
+
+    if is_anti_diag(m):  # x (ratio 1) or y (ratio -1) up to a phase keep their names
+        ratio = m[0, 1] / m[1, 0]
+        for name, want in (("x", 1.0), ("y", -1.0)):
+            if abs(ratio - want) < 1e-14:
+                return Operation(name=name, qubits=(q,))
+    return one_qubit_op(m, q)
+
+
+def fuse_one_qubit_runs(ops: list[Operation], num_qubits: int) -> list[Operation]:
+    """Replace each run of one-qubit gates on a wire whose product is (anti-)diagonal by the product.
+
+    Only runs that gain something change: at least two gates, not all of them
+    diagonal already, and a diagonal or anti-diagonal product (an identity product
+    removes the run). Other gates stay exactly as written.
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> ops = [Operation(name="h", qubits=(0,)), Operation(name="z", qubits=(1,)),
+        ...        Operation(name="h", qubits=(0,)), Operation(name="sx", qubits=(0,)),
+        ...        Operation(name="sx", qubits=(0,))]
+        >>> [(op.name, op.qubits) for op in fuse_one_qubit_runs(ops, 2)]
+        [('z', (1,)), ('x', (0,))]
+    """
+    runs: list[list[int]] = []
+    current: list[list[int] | None] = [None] * num_qubits
+    for i, op in enumerate(ops):
+        if _plain_1q(op):
+            q = op.qubits[0]
+            if current[q] is None:
+                current[q] = []
+                runs.append(current[q])  # type: ignore[arg-type]
+            current[q].append(i)  # type: ignore[union-attr]
+            continue
+        for q in op.qubits:
+            current[q] = None
+    replace: dict[int, Operation | None] = {}
+    for run in runs:
+        if len(run) < 2 or all(gates.spec(ops[i].name).is_diagonal for i in run):
+            continue
+        m = _I2
+        for i in run:
+            m = gates.gate_matrix(ops[i].name, ops[i].params) @ m
+        if not (is_diag(m) or is_anti_diag(m)):
+            continue
+        for i in run[:-1]:
+            replace[i] = None
+        replace[run[-1]] = _one_qubit_op(m, ops[run[-1]].qubits[0])
+    if not replace:
+        return ops
+    return [replace[i] if i in replace else op for i, op in enumerate(ops) if replace.get(i, op) is not None]
+
+
+def _diag_gate(d: np.ndarray, a: int, b: int) -> tuple[Operation | None, np.ndarray, np.ndarray]:
+    """A diagonal 4x4 unitary as ``cp``/``cz`` (or nothing) followed by phases on ``a`` and ``b``."""
+    phi = np.angle(d)
+    lam_a = phi[2] - phi[0]
+    lam_b = phi[1] - phi[0]
+    mu = math.remainder(phi[3] - phi[2] - phi[1] + phi[0], 2 * math.pi)
+    if abs(mu) < _TOL:
+        op = None
+    elif abs(abs(mu) - math.pi) < _TOL:
+        op = Operation(name="cz", qubits=(a, b))
+    else:
+        op = Operation(name="cp", qubits=(a, b), params=(mu,))
+    return op, np.diag([1, cmath.exp(1j * lam_a)]), np.diag([1, cmath.exp(1j * lam_b)])
+
+
+def _controlled_gate(g: np.ndarray, op: Operation) -> tuple[Operation, np.ndarray, np.ndarray] | None:
+    """``g = |0><0| x A + |1><1| x B`` as ``op``'s gate (same or negated angles), then locals."""
+    if np.abs(g[:2, 2:]).max() > _TOL or np.abs(g[2:, :2]).max() > _TOL:
+        return None
+    a_blk, b_blk = g[:2, :2], g[2:, 2:]
+    w = a_blk.conj().T @ b_blk
+    candidates = [op.params, tuple(-p for p in op.params)] if op.params else [op.params]
+    for params in candidates:
+        v = gates.gate_matrix(op.name, params)[2:, 2:]
+        k = np.unravel_index(np.argmax(np.abs(v)), v.shape)
+        phase = w[k] / v[k]
+        if abs(abs(phase) - 1) < 1e-9 and np.allclose(w, phase * v, rtol=0, atol=1e-9):
+            alpha = cmath.phase(phase)
+            named = Operation(name=op.name, qubits=op.qubits, params=tuple(params))
+            return named, np.diag([1, cmath.exp(1j * alpha)]), a_blk
+    return None
+
+
+def push_anti_diagonal(ops: list[Operation], num_qubits: int) -> list[Operation]:
+    """Carry every anti-diagonal one-qubit gate forward through the gates diagonal on its qubit.
+
+    A deferred gate ``F_q`` (always anti-diagonal) is kept per qubit. A one-qubit gate
+    ``U`` on ``q`` multiplies it (``U F_q``): the product is deferred further while it
+    stays anti-diagonal, else written out in its place. A two-qubit gate ``G`` passes
+    when each deferred gate on it sits on a side where ``G`` is diagonal (or on a
+    ``cx``-like target whose gate it commutes with up to a phase); it is written as
+    ``F^dag G F`` matched to a named gate, and the local parts of that product join the
+    deferred gates (an ``x`` on a ``cx`` target, a phase on the partner). Anything else
+    (measurements, resets, barriers, conditioned gates, sides that do not commute)
+    writes the deferred gates out first. See the module docstring for an example.
+    """
+    frame: list[np.ndarray | None] = [None] * num_qubits
+    out: list[Operation] = []
+
+    def flush(q: int) -> None:
+        f = frame[q]
+        if f is not None:
+            frame[q] = None
+            o = _one_qubit_op(f, q)
+            if o is not None:
+                out.append(o)
+
+    def defer(q: int, m: np.ndarray) -> None:
+        """Continue the wire of ``q`` with ``m`` applied after the deferred gate."""
+        f = m if frame[q] is None else m @ frame[q]
+        if is_anti_diag(f):
+            frame[q] = f
+            return
+        frame[q] = None
+        o = _one_qubit_op(f, q)
+        if o is not None:
+            out.append(o)
+
+    for op in ops:
+        if not (op.is_gate and op.name != "pauli_channel" and op.condition is None and len(op.qubits) <= 2):
+            for q in op.qubits:
+                flush(q)
+            out.append(op)
+            continue
+        if len(op.qubits) == 1:
+            q = op.qubits[0]
+            m = gates.gate_matrix(op.name, op.params)
+            if frame[q] is None:
+                if is_anti_diag(m) and not gates.spec(op.name).is_diagonal:
+                    frame[q] = m
+                else:
+                    out.append(op)
+            else:
+                defer(q, m)
+            continue
+        a, b = op.qubits
+        if frame[a] is None and frame[b] is None:
+            out.append(op)
+            continue
+        s = gates.spec(op.name)
+        g = gates.gate_matrix(op.name, op.params)
+        if 1 not in s.diagonal_on and frame[b] is not None:
+            fb = frame[b]
+            target = g[2:, 2:]
+            conj = fb.conj().T @ target @ fb
+            k = np.unravel_index(np.argmax(np.abs(target)), target.shape)
+            ph = conj[k] / target[k]
+            if not (abs(abs(ph) - 1) < 1e-9 and np.allclose(conj, ph * target, rtol=0, atol=1e-9)):
+                flush(b)
+        if 0 not in s.diagonal_on:
+            flush(a)
+        if frame[a] is None and frame[b] is None:
+            out.append(op)
+            continue
+        fa = frame[a] if frame[a] is not None else _I2
+        fb = frame[b] if frame[b] is not None else _I2
+        f = np.kron(fa, fb)
+        g2 = f.conj().T @ g @ f
+        if len(s.diagonal_on) == 2:
+            if np.allclose(g2, g, rtol=0, atol=1e-12):
+                named, la, lb = op, _I2, _I2
+            else:
+                named, la, lb = _diag_gate(np.diag(g2), a, b)
+        else:
+            res = _controlled_gate(g2, op)
+            if res is None:  # no named form: write the deferred gates out and keep the gate
+                flush(a)
+                flush(b)
+                out.append(op)
+                continue
+            named, la, lb = res
+        if named is not None:
+            out.append(named)
+        # G F = F G' = F (la x lb) named: the locals run after `named`, before the deferred gates.
+        for q, loc, fq in ((a, la, frame[a]), (b, lb, frame[b])):
+            if fq is None and np.allclose(loc, _I2, rtol=0, atol=1e-12):
+                continue
+            frame[q] = None
+            defer(q, loc if fq is None else fq @ loc)
+    for q in range(num_qubits):
+        flush(q)
+    return out
