@@ -82,17 +82,18 @@ def test_one_pair_serves_a_fanout_packet():
 
 
 def test_non_diagonal_gate_on_the_control_closes_the_packet():
-    ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1))]
-    program = lower(Circuit(num_qubits=2, operations=ops), Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1),
-                    ("qpu0", "qpu1"))
+    # (On one pair of qubits, cx h cx is a controlled phase up to local gates: one pair.)
+    ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 2))]
+    program = lower(Circuit(num_qubits=3, operations=ops), Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2),
+                    ("qpu0", "qpu1", "qpu1"))
     assert program.num_bell_pairs == 2
 
 
 def test_diagonal_gate_on_the_control_keeps_the_packet():
     ops = [Operation(name="cx", qubits=(0, 1)), Operation(name="t", qubits=(0,)), Operation(name="ry", qubits=(1,), params=(0.3,)),
-           Operation(name="cx", qubits=(0, 1))]
-    program = lower(Circuit(num_qubits=2, operations=ops), Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1),
-                    ("qpu0", "qpu1"))
+           Operation(name="cx", qubits=(0, 2))]
+    program = lower(Circuit(num_qubits=3, operations=ops), Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2),
+                    ("qpu0", "qpu1", "qpu1"))
     assert program.num_bell_pairs == 1 and program.num_remote_gates == 2
 
 
@@ -126,7 +127,9 @@ def test_limited_communication_qubits_evict_copies_and_stay_exact():
     # qubit 0 and 1 on qpu0 both control gates on qpu1, which can hold one copy at a time.
     ops = [Operation(name="h", qubits=(0,)), Operation(name="h", qubits=(1,))]
     ops += [Operation(name="cx", qubits=(0, 2)), Operation(name="cx", qubits=(1, 3)),
-            Operation(name="ry", qubits=(2,), params=(0.3,)), Operation(name="ry", qubits=(3,), params=(0.4,))] * 2
+            Operation(name="ry", qubits=(2,), params=(0.3,)), Operation(name="ry", qubits=(3,), params=(0.4,)),
+            Operation(name="cx", qubits=(0, 3)), Operation(name="cx", qubits=(1, 2)),
+            Operation(name="ry", qubits=(2,), params=(0.3,)), Operation(name="ry", qubits=(3,), params=(0.4,))]
     c = Circuit(num_qubits=4, operations=ops)
     qpus = [QPU(name="a", num_data_qubits=2, num_comm_qubits=2), QPU(name="b", num_data_qubits=2, num_comm_qubits=1)]
     tight = Cluster(qpus=qpus, links={("a", "b"): Link()})

@@ -15,7 +15,7 @@ from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.cluster import Cluster
 from welinq_core.lowering import canonicalize, count_bell_pairs, lower
-from welinq_core.lowering.commute import fuse_one_qubit_runs, push_anti_diagonal
+from welinq_core.lowering.commute import conjugate_x_runs, fuse_one_qubit_runs, push_anti_diagonal
 from welinq_core.lowering.twoqubit import controlled_phase_form, rewrite_blocks
 
 ANGLE = st.floats(min_value=-3.2, max_value=3.2, allow_nan=False, allow_infinity=False)
@@ -57,7 +57,7 @@ def test_pushing_anti_diagonal_gates_keeps_the_unitary(circuit):
 @given(unitary_circuits(max_qubits=4, max_ops=18))
 def test_canonical_form_keeps_the_unitary_on_every_gate(circuit):
     # Every supported gate, in any order: fusion, block rewriting and pushing are exact.
-    for rewrite in (fuse_one_qubit_runs, push_anti_diagonal, rewrite_blocks):
+    for rewrite in (fuse_one_qubit_runs, push_anti_diagonal, rewrite_blocks, conjugate_x_runs):
         out = circuit.with_operations(rewrite(list(circuit.operations), circuit.num_qubits))
         assert_equal_up_to_phase(unitary(circuit), unitary(out))
     assert_equal_up_to_phase(unitary(circuit), unitary(canonicalize(circuit)))
@@ -104,6 +104,43 @@ def test_an_x_on_the_root_no_longer_splits_its_packet():
     assert count_bell_pairs(circuit, cluster, assignment) == (1, 3)
     program = lower(circuit, cluster, assignment)
     assert program.num_bell_pairs == 1
+    assert_equal_up_to_phase(unitary(circuit), unitary(program.effective_circuit()))
+
+
+@st.composite
+def shared_target_circuits(draw, max_qubits: int = 4):
+    """Runs of cx/crx/csx gates onto one target with x, rx, sx and other gates around."""
+    n = draw(st.integers(2, max_qubits))
+    ops: list[Operation] = []
+    for _ in range(draw(st.integers(1, 5))):
+        t = draw(st.integers(0, n - 1))
+        for _ in range(draw(st.integers(1, 4))):
+            c = draw(st.sampled_from([q for q in range(n) if q != t]))
+            name = draw(st.sampled_from(["cx", "crx", "csx", "x1", "rx1", "sx1", "cz", "h1"]))
+            if name.endswith("1"):
+                g = name[:-1]
+                ops.append(Operation(name=g, qubits=(t,), params=(draw(ANGLE),) * gates.spec(g).num_params))
+            else:
+                ops.append(Operation(name=name, qubits=(c, t), params=(draw(ANGLE),) * gates.spec(name).num_params))
+    return Circuit(num_qubits=n, operations=ops)
+
+
+@settings(max_examples=120, deadline=None)
+@given(shared_target_circuits())
+def test_h_conjugating_x_type_runs_keeps_the_unitary(circuit):
+    out = circuit.with_operations(conjugate_x_runs(list(circuit.operations), circuit.num_qubits))
+    assert_equal_up_to_phase(unitary(circuit), unitary(out))
+    assert_equal_up_to_phase(unitary(circuit), unitary(canonicalize(circuit)))
+
+
+def test_crx_gates_onto_one_target_share_one_copy_of_it():
+    # A multi-controlled x spelled with crx: the target is the root once h-conjugated.
+    ops = [Operation(name="crx", qubits=(c, 0), params=(0.3 * c,)) for c in range(1, 5)]
+    circuit = Circuit(num_qubits=5, operations=ops)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=4)
+    assignment = ("qpu0",) + ("qpu1",) * 4
+    assert count_bell_pairs(circuit, cluster, assignment) == (1, 4)
+    program = lower(circuit, cluster, assignment)
     assert_equal_up_to_phase(unitary(circuit), unitary(program.effective_circuit()))
 
 

@@ -70,3 +70,22 @@ def test_transpiled_phase_gates_do_not_break_a_packet():
     assert_lowering_equivalent(c, cluster, assignment)
     broken = c.with_operations(ops[:1] + [Operation(name="u", qubits=(0,), params=(0.1, 0.0, 0.7))] + ops[2:])
     assert lower(broken, cluster, assignment).num_bell_pairs == 2
+
+
+def test_bursts_are_served_by_the_copy_they_use_now_when_communication_qubits_run_out():
+    # Rows then columns of controlled phases between A = {0..3} on qpu0 and B = {4..8} on
+    # qpu1. With room for every copy, four copies of A serve everything. With one
+    # communication qubit per QPU, serving the rows from copies of B (one burst each) and
+    # the columns from copies of A costs about 9 pairs; the minimum cover alone (or the
+    # short-lived one) reopens copies of A for most row gates (19 pairs).
+    a_side, b_side = range(4), range(4, 9)
+    ops = [Operation(name="cp", qubits=(j, k), params=(0.1 * (j + k),)) for j in b_side for k in a_side]
+    ops += [Operation(name="cp", qubits=(j, k), params=(0.2 * (j - k),)) for k in a_side for j in b_side]
+    circuit = Circuit(num_qubits=9, operations=ops)
+    assignment = ("qpu0",) * 4 + ("qpu1",) * 5
+    roomy = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=5, comm_qubits_per_qpu=8)
+    tight = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=5, comm_qubits_per_qpu=1)
+    assert count_bell_pairs(circuit, roomy, assignment)[0] == 4
+    program = lower(circuit, tight, assignment)
+    assert program.num_bell_pairs == count_bell_pairs(circuit, tight, assignment)[0] <= 12
+    assert_lowering_equivalent(circuit, tight, assignment)

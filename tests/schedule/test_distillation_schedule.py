@@ -16,10 +16,11 @@ from welinq_core.schedule import DistillationPolicy, schedule
 
 
 def _remote_chain(link: Link, num_remote: int):
-    """num_remote remote CX gates, each its own packet (an H on the control breaks the copy)."""
+    """num_remote remote CX gates, each its own packet (an H on the control breaks the copy,
+    an S on the target keeps the cx targets from forming one h-conjugated packet)."""
     ops = []
     for _ in range(num_remote):
-        ops += [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1))]
+        ops += [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1)), Operation(name="s", qubits=(1,))]
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=TIMED_QPU, link=link)
     return lower(Circuit(num_qubits=2, operations=ops), cluster, ("qpu0", "qpu1"))
 

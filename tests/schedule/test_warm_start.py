@@ -16,7 +16,8 @@ from welinq_core.schedule import schedule
 def _chain(link: Link, n: int = 4, capacity_qpu=TIMED_QPU):
     ops = []
     for _ in range(n):
-        ops += [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1))]
+        # h on the control and s on the target: every cx is its own packet
+        ops += [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1)), Operation(name="s", qubits=(1,))]
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=capacity_qpu, link=link)
     return lower(Circuit(num_qubits=2, operations=ops), cluster, ("qpu0", "qpu1"))
 

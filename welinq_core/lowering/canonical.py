@@ -38,7 +38,7 @@ import numpy as np
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import UnsupportedGateError
-from welinq_core.lowering.commute import fuse_one_qubit_runs, push_anti_diagonal
+from welinq_core.lowering.commute import conjugate_x_runs, fuse_one_qubit_runs, push_anti_diagonal
 from welinq_core.lowering.twoqubit import rewrite_blocks
 
 __all__ = ["canonicalize", "one_qubit_op"]
@@ -59,18 +59,27 @@ def _diag_of(op: Operation) -> tuple[complex, complex] | None:
     return complex(m[0, 0]), complex(m[1, 1])
 
 
+_NAMED_1Q = [(name, gates.gate_matrix(name, ())) for name in ("z", "s", "sdg", "x", "y", "h", "sx", "sxdg")]
+
+
 def one_qubit_op(m: np.ndarray, qubit: int) -> Operation | None:
     """The one-qubit gate ``m`` (up to a global phase) as an operation; None for the identity.
 
-    Diagonal matrices become ``p``, ``h`` stays ``h``, anything else a ``u``.
+    Named Clifford gates (``z``, ``s``, ``sdg``, ``x``, ``y``, ``h``, ``sx``, ``sxdg``) keep
+    their names; other diagonal matrices become ``p``, anything else a ``u``.
 
     Examples:
-        >>> op = one_qubit_op(gates.gate_matrix("s", ()), 0)
+        >>> op = one_qubit_op(gates.gate_matrix("t", ()), 0)
         >>> op.name, op.qubits, op.params
-        ('p', (0,), (1.5707963267948966,))
+        ('p', (0,), (0.7853981633974483,))
+        >>> one_qubit_op(gates.gate_matrix("s", ()) * 1j, 2).name
+        's'
         >>> one_qubit_op(np.eye(2) * 1j, 3) is None
         True
     """
+    for name, ref in _NAMED_1Q:  # Clifford gates keep their names (stabilizer engines need them)
+        if abs(abs(np.vdot(ref, m)) - 2.0) < 1e-13 and np.allclose(m * (2.0 / np.vdot(ref, m)), ref, rtol=0, atol=1e-12):
+            return Operation(name=name, qubits=(qubit,))
     a, b, c, d = complex(m[0, 0]), complex(m[0, 1]), complex(m[1, 0]), complex(m[1, 1])
     if abs(b) < _TOL and abs(c) < _TOL:
         lam = cmath.phase(d / a)
@@ -239,14 +248,20 @@ def canonicalize(circuit: Circuit) -> Circuit:
         return hit[1]
     n = circuit.num_qubits
     ops = _expand_swaps(list(circuit.operations))
+    # A Clifford circuit stays Clifford gate by gate (the stabilizer engines need it):
+    # only the rewrites that map Clifford gates to Clifford gates run on it.
+    clifford = all(gates.spec(op.name).is_clifford for op in ops if op.is_gate and op.name != "pauli_channel")
     if any(op.name == "cx" for op in ops):
         ops = _merge_cx_phase_cx(ops, n)
     if any(len(op.qubits) == 2 and len(gates.spec(op.name).diagonal_on) == 1 for op in ops if op.is_gate):
-        ops = rewrite_blocks(ops, n)
+        if not clifford:
+            ops = rewrite_blocks(ops, n)
+        ops = conjugate_x_runs(ops, n)
     if any(op.name == "cx" for op in ops):
         ops = _h_conjugated_cx(ops, n)
-    ops = fuse_one_qubit_runs(ops, n)
-    ops = push_anti_diagonal(ops, n)
+    if not clifford:
+        ops = fuse_one_qubit_runs(ops, n)
+        ops = push_anti_diagonal(ops, n)
     if len(ops) == len(circuit.operations) and all(a is b for a, b in zip(ops, circuit.operations)):
         result = circuit
     else:

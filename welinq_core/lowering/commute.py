@@ -39,7 +39,7 @@ import numpy as np
 from welinq_core import gates
 from welinq_core.circuit import Operation
 
-__all__ = ["fuse_one_qubit_runs", "push_anti_diagonal", "is_diag", "is_anti_diag"]
+__all__ = ["conjugate_x_runs", "fuse_one_qubit_runs", "push_anti_diagonal", "is_diag", "is_anti_diag"]
 
 _TOL = 1e-10
 _I2 = np.eye(2, dtype=complex)
@@ -245,4 +245,92 @@ def push_anti_diagonal(ops: list[Operation], num_qubits: int) -> list[Operation]
             defer(q, loc if fq is None else fq @ loc)
     for q in range(num_qubits):
         flush(q)
+    return out
+
+
+_H = gates.gate_matrix("h", ())
+_X_TO_Z = {"cx": "cz", "crx": "crz", "csx": "cs"}  # controlled-U -> controlled-(H U H)
+
+
+_X_TYPE_1Q = frozenset({"x", "rx", "sx", "sxdg"})
+
+
+def _x_type_on(op: Operation, q: int) -> bool:
+    """Whether ``op`` commutes with ``X`` on ``q`` (an ``x``/``rx`` gate, a ``cx``/``crx`` target...)."""
+    n = len(op.qubits)
+    if n == 2:
+        return op.name in _X_TO_Z and op.qubits[1] == q and op.condition is None
+    if n != 1 or op.condition is not None or not op.is_gate:
+        return False
+    if op.name in _X_TYPE_1Q:
+        return True
+    if op.name != "u":
+        return False
+    m = gates.gate_matrix(op.name, op.params)
+    return not is_diag(m) and is_diag(_H @ m @ _H)
+
+
+def conjugate_x_runs(ops: list[Operation], num_qubits: int) -> list[Operation]:
+    """Turn every run of at least two ``cx``-like targets on a qubit into ``cz``-like gates.
+
+    A run of gates on ``q`` that all commute with ``X`` there (``cx``, ``crx``, ``csx``
+    targets, ``x``, ``rx``, ``sx``) is diagonal after ``h`` conjugation: ``h`` - run - ``h``
+    with ``cx -> cz``, ``crx -> crz``, ``csx -> cs``, ``rx -> rz``... is the same unitary,
+    and every gate of the run is now diagonal on ``q``, so ``q`` can root one packet for
+    all of them (AutoComm's ``h`` conjugation; a multi-controlled ``x`` spelled with
+    ``crx`` gates is one such run per target).
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> ops = [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(1, 0)),
+        ...        Operation(name="cx", qubits=(2, 0)), Operation(name="h", qubits=(0,))]
+        >>> [(op.name, op.qubits) for op in fuse_one_qubit_runs(conjugate_x_runs(ops, 3), 3)]
+        [('cz', (1, 0)), ('cz', (2, 0))]
+    """
+    runs: list[list[int]] = []
+    current: list[list[int] | None] = [None] * num_qubits
+    for i, op in enumerate(ops):
+        for q in op.qubits:
+            if _x_type_on(op, q):
+                if current[q] is None:
+                    current[q] = []
+                    runs.append(current[q])  # type: ignore[arg-type]
+                current[q].append(i)  # type: ignore[union-attr]
+            else:
+                current[q] = None
+    before: dict[int, list[int]] = {}
+    after: dict[int, list[int]] = {}
+    convert: dict[int, int] = {}  # op index -> qubit conjugated
+    for run in runs:
+        q = next(x for x in ops[run[0]].qubits if _x_type_on(ops[run[0]], x))
+        if sum(1 for i in run if len(ops[i].qubits) == 2) < 2 or any(i in convert for i in run):
+            continue
+        before.setdefault(run[0], []).append(q)
+        after.setdefault(run[-1], []).append(q)
+        for i in run:
+            convert[i] = q
+    if not convert:
+        return ops
+    out: list[Operation] = []
+    for i, op in enumerate(ops):
+        for q in before.get(i, ()):
+            out.append(Operation(name="h", qubits=(q,)))
+        if i in convert:
+            if len(op.qubits) == 1:
+                new = _one_qubit_op(_H @ gates.gate_matrix(op.name, op.params) @ _H, op.qubits[0])
+                if new is not None:
+                    out.append(new)
+            elif op.name in _X_TO_Z:
+                out.append(Operation(name=_X_TO_Z[op.name], qubits=op.qubits, params=op.params))
+            else:  # controlled-U with H U H = diag(d0, d1): p(arg d0) on the control, cp(arg d1/d0)
+                d = np.diag(_H @ gates.gate_matrix(op.name, op.params)[2:, 2:] @ _H)
+                c, t = op.qubits
+                lam = cmath.phase(d[1] / d[0])
+                out.append(Operation(name="cp", qubits=(c, t), params=(lam,)))
+                if abs(cmath.phase(d[0])) > _TOL:
+                    out.append(Operation(name="p", qubits=(c,), params=(cmath.phase(d[0]),)))
+        else:
+            out.append(op)
+        for q in after.get(i, ()):
+            out.append(Operation(name="h", qubits=(q,)))
     return out

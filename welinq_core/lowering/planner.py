@@ -45,6 +45,7 @@ __all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "plan_with", "check_prot
 
 _LOOKAHEAD = 64
 _NEXT_USE_SCAN = 256  # segment gates the eviction rule scans for a copy's next use
+_DENSITY_WINDOW = 12  # operations the "dense" choice looks ahead
 _MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
 
 #: Remote-operation protocols the planner can use.
@@ -129,14 +130,16 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     """Plan with one concrete protocol set (``circuit`` already canonical).
 
     The copies are a minimum vertex cover, and a circuit usually has several; when
-    communication qubits run out (copies are evicted and reopened), the minimum
-    cover of the other orientation and a cover of short-lived copies are planned
-    too, and the plan with fewest pairs is kept.
+    communication qubits run out (copies are evicted and reopened), three other
+    choices are planned too and the plan with fewest pairs is kept: gate by gate the
+    copy with most uses in the next few operations (``"dense"``: a copy serving a burst
+    of gates now, rather than one gate every so often for a long time), a cover of
+    short-lived copies, and the minimum cover of the other orientation.
     """
     planner = Planner(circuit, cluster, assignment, protocols, moves)
     planner.plan()
     if planner.evictions:
-        for kind in ("short-lived", "min-flipped"):
+        for kind in ("dense", "short-lived", "min-flipped"):
             other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind)
             other.plan()
             if len(other.pairs) < len(planner.pairs):
@@ -189,7 +192,8 @@ class Planner:
         self.segs = segments(circuit)
         names = list(reversed(cluster.qpu_names)) if cover == "min-flipped" else list(cluster.qpu_names)
         order = {name: k for k, name in enumerate(names)}
-        self.cover = cover_items(circuit, self.segs, self.where, order, short_lived=cover == "short-lived")
+        self.cover = set() if cover == "dense" else cover_items(
+            circuit, self.segs, self.where, order, short_lived=cover == "short-lived")
         # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
         self.seg_uses: dict[int, tuple[list[int], list[int]]] = {}
         for i, op in enumerate(circuit.operations):
@@ -387,6 +391,17 @@ class Planner:
         for qubit, target in best[1]:
             self.teleport(qubit, target)
 
+    def density(self, qubit: int, target: str, op_index: int, pos: int) -> int:
+        """Gates a copy of ``qubit`` on ``target`` would serve in the next few operations."""
+        sid = self.segs[op_index][pos]
+        idx, partners = self.seg_uses.get(sid, ((), ()))
+        count = 0
+        for m in range(bisect.bisect_left(idx, op_index), len(idx)):
+            if idx[m] >= op_index + _DENSITY_WINDOW:
+                break
+            count += self.where[partners[m]] == target
+        return count
+
     def run_length(self, qubit: int, target: str, op_index: int) -> int:
         """Upcoming gates a copy of ``qubit`` on ``target`` would serve."""
         count = 0
@@ -455,11 +470,13 @@ class Planner:
                 continue
             sides = [(a, qb, 0), (b, qa, 1)]
             candidates = [(q, tgt, pos) for q, tgt, pos in sides if pos in s.diagonal_on]
-            if len(candidates) == 2:
+            if len(candidates) == 2 and self.cover_kind != "dense":
                 # Serve the gate from a copy in the minimum cover (see _cover_items).
                 covered = [c for c in candidates if (self.segs[i][c[2]], c[1]) in self.cover]
                 candidates = covered or candidates
             chosen = next(((q, tgt, pos) for q, tgt, pos in candidates if tgt in self.open.get(q, {})), None)
+            if chosen is None and self.cover_kind == "dense" and len(candidates) == 2:
+                chosen = max(candidates, key=lambda c: (self.density(c[0], c[1], i, c[2]), -c[2]))
             if chosen is None:
                 chosen = max(candidates, key=lambda c: (self.run_length(c[0], c[1], i), -c[2]))
             control, target, pos = chosen

@@ -195,7 +195,8 @@ def rewrite_blocks(ops: list[Operation], num_qubits: int) -> list[Operation]:
     meets another qubit or a measurement, reset, barrier or conditioned gate. Blocks
     with at least two two-qubit gates, one of them not diagonal on both qubits, are
     replaced by ``u`` - ``rzz`` - ``u`` when :func:`controlled_phase_form` finds the form
-    (or by one-qubit gates alone when the block is local). The other gates stay.
+    (or by one-qubit gates alone when the block is local). The other gates stay, and so
+    do blocks made of Clifford gates only (they stay Clifford for the stabilizer engines).
 
     Examples:
         >>> from welinq_core.circuit import Operation
@@ -244,6 +245,8 @@ def rewrite_blocks(ops: list[Operation], num_qubits: int) -> list[Operation]:
             continue
         a, c = blk["pair"]
         members = [ops[i] for i in blk["ops"]]
+        if all(gates.spec(op.name).is_clifford for op in members):
+            continue  # Clifford blocks stay Clifford (and h/cx chains are left as written)
         form = controlled_phase_form(_block_unitary(members, a))
         if form is None:
             continue
