@@ -296,7 +296,8 @@ def _mqt_circuits(n: int) -> dict[str, QuantumCircuit]:
 
 
 def _forms(qc: QuantumCircuit, k: int, n: int, all_forms: bool) -> dict[str, QuantumCircuit]:
-    """The circuit as users hand it over: {u, cp}, {u, cx}, and transpiled for the backend."""
+    """The circuit as users hand it over: {u, cp}, {u, cx} (Qiskit optimisation level 1 and 3),
+    and transpiled for the backend."""
     from qiskit_welinq import ClusterBackend
 
     backend = ClusterBackend(Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=n // k + 1))
@@ -304,6 +305,7 @@ def _forms(qc: QuantumCircuit, k: int, n: int, all_forms: bool) -> dict[str, Qua
     if all_forms:
         forms["u,cp"] = transpile(qc, basis_gates=["u", "cp", "cx"], optimization_level=0)
         forms["u,cx"] = transpile(qc, basis_gates=["u", "cx"], optimization_level=1)
+        forms["u,cx o3"] = transpile(qc, basis_gates=["u", "cx"], optimization_level=3, seed_transpiler=1)
     return forms
 
 
@@ -348,10 +350,12 @@ def run_cli_table(sizes: list[int], ks: list[int], seed: int, mqt: bool) -> bool
                 per_form = []
                 all_forms = name in ("qft", "cp_fraction", "mqt:qft")
                 for form, t in _forms(qc, k, n, all_forms).items():
-                    path = tmp / f"{name.replace(':', '_')}-{n}-{k}-{form.replace(',', '')}.qasm"
+                    path = tmp / f"{name.replace(':', '_')}-{n}-{k}-{form.replace(',', '').replace(' ', '')}.qasm"
                     path.write_text(qasm2.dumps(t))
-                    unlimited = _cli(str(path), t.num_qubits, k, 4 * n, seed)
-                    default = _cli(str(path), t.num_qubits, k, None, seed)
+                    # Capacity from the circuit's own width: the backend's form also carries the
+                    # cluster's idle qubits, which must not buy it extra room.
+                    unlimited = _cli(str(path), qc.num_qubits, k, 4 * n, seed)
+                    default = _cli(str(path), qc.num_qubits, k, None, seed)
                     for d in (unlimited, default):
                         ok &= d["ebits"] == d["bell_pairs"]
                     ratio = default["ebits"] / max(unlimited["ebits"], 1)
@@ -361,7 +365,7 @@ def run_cli_table(sizes: list[int], ks: list[int], seed: int, mqt: bool) -> bool
                     split = default["bell_pairs_per_protocol"]
                     two_q = sum(1 for i in t.data if i.operation.num_qubits == 2)
                     src = "MQT Bench" if name.startswith("mqt:") else "Qiskit library"
-                    print(f"| {src} | {name.removeprefix('mqt:')} | {t.num_qubits} | {form} | {k} | {two_q} | "
+                    print(f"| {src} | {name.removeprefix('mqt:')} | {qc.num_qubits} | {form} | {k} | {two_q} | "
                           f"{unlimited['ebits']} | {default['ebits']} | {ratio:.2f} | "
                           f"{split['telegate']}/{split['teledata']} | {default['seconds']:.1f} |", flush=True)
                 if len(per_form) > 1 and min(per_form):

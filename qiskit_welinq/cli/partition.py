@@ -1,18 +1,22 @@
 """``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C``: place a circuit and print its Bell-pair cost.
 
 The circuit's gates are converted as written (a ``cu1`` stays a controlled phase);
-only gates the core does not know are decomposed, by their definitions.
+only gates the core does not know are decomposed, by their definitions. Idle qubits
+(a circuit transpiled for a backend carries the whole device) take no data slot; the
+JSON's ``assignment`` has ``null`` for them and ``idle_qubits`` counts them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import threading
 import time
 
 from qiskit_welinq.cli._common import load_qasm, positive_int
+from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.resources import check_network_size
 from welinq_core.seeding import check_seed
@@ -89,6 +93,42 @@ def _check_args(args: argparse.Namespace) -> None:
     check_protocols(args.protocols)
 
 
+def _without_idle_qubits(circuit: Circuit) -> tuple[Circuit, tuple[int, ...]]:
+    """The circuit on its active qubits only, and those qubits (in order).
+
+    A circuit transpiled for a backend carries every qubit of the device, most of them
+    idle; an idle qubit needs no data slot, so it must not crowd out the free slots
+    that TeleData moves into. Barriers keep only their active qubits.
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> c = Circuit(num_qubits=4, operations=[Operation(name="cx", qubits=(3, 1)),
+        ...     Operation(name="barrier", qubits=(0, 1, 2, 3))])
+        >>> small, active = _without_idle_qubits(c)
+        >>> small.num_qubits, active, [op.qubits for op in small.operations]
+        (2, (1, 3), [(1, 0), (0, 1)])
+    """
+    active = circuit.active_qubits()
+    if len(active) == circuit.num_qubits:
+        return circuit, active
+    index = {q: k for k, q in enumerate(active)}
+    ops = []
+    for op in circuit.operations:
+        qubits = tuple(index[q] for q in op.qubits if q in index)
+        if op.name == "barrier" and not qubits:
+            continue
+        ops.append(dataclasses.replace(op, qubits=qubits))
+    return Circuit(num_qubits=len(active), num_clbits=circuit.num_clbits, operations=ops, name=circuit.name), active
+
+
+def _full_assignment(assignment: tuple[str, ...], active: tuple[int, ...], num_qubits: int) -> list[str | None]:
+    """QPU of every qubit of the file (``None`` for an idle qubit)."""
+    out: list[str | None] = [None] * num_qubits
+    for k, q in enumerate(active):
+        out[q] = assignment[k]
+    return out
+
+
 def cmd_partition(args: argparse.Namespace) -> int:
     from qiskit_welinq.convert import circuit_from_qiskit
 
@@ -99,7 +139,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
         num_qpus=args.qpus, data_qubits_per_qpu=args.qubits_per_qpu, topology=args.topology, **kwargs
     )
     check_network_size(cluster)
-    ir = circuit_from_qiskit(load_qasm(args.circuit, max_qubits=cluster.num_data_qubits))
+    full = circuit_from_qiskit(load_qasm(args.circuit, max_qubits=cluster.num_data_qubits))
+    ir, active = _without_idle_qubits(full)
     t0 = time.perf_counter()
     with _Status(enabled=not args.quiet) as status:
         partition = partition_circuit(ir, cluster, seed=seed, objective=args.objective,
@@ -119,7 +160,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
         "ebits": partition.bell_pairs,
         "bell_pairs": program.num_bell_pairs,
         "bell_pairs_per_protocol": by_purpose,
-        "assignment": list(partition.assignment),
+        "assignment": _full_assignment(partition.assignment, active, full.num_qubits),
+        "idle_qubits": full.num_qubits - len(active),
         "seconds": seconds,
         "nonlocal_gates": partition.nonlocal_gates,
         "packets": len(program.packets),

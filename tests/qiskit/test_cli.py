@@ -51,6 +51,22 @@ def test_partition_json_fields(tmp_path, capsys):
     assert len(data["assignment"]) == 8
 
 
+def test_partition_leaves_idle_qubits_out(tmp_path, capsys):
+    # A circuit transpiled for a backend carries idle qubits: they take no data slot.
+    qc = QuantumCircuit(6)
+    qc.h(0)
+    for q in (1, 3, 4):
+        qc.cx(0, q)
+    qc.barrier()
+    path = tmp_path / "idle.qasm"
+    path.write_text(qasm2.dumps(qc))
+    assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "3", "--json", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["idle_qubits"] == 2 and data["assignment"][2] is None and data["assignment"][5] is None
+    assert sum(1 for a in data["assignment"] if a is not None) == 4
+    assert data["ebits"] == data["bell_pairs"] == 1
+
+
 def _qv_qasm(tmp_path, n=8):
     from qiskit import transpile
     from qiskit.circuit.library import quantum_volume
