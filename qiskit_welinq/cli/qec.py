@@ -61,7 +61,11 @@ def register(sub) -> None:
     p.add_argument("--csv", default=None, help="append results to this CSV (sinter format; resumable)")
     p.add_argument("--max-shots", type=int, default=100_000, help="shots per point (default 100000)")
     p.add_argument("--max-errors", type=int, default=500, help="stop a point after this many errors (default 500)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all CPUs)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None,
+                       help="sinter's worker processes on this machine (default: all CPUs)")
+    where.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                       help="decode the points on a Dask cluster instead (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--along", default="interface", choices=("interface", "bulk"),
                    help="x axis of the plot and of the crossings (default interface)")
     p.add_argument("--plot", default=None, help="save a plot of logical error per round to this file")
@@ -83,8 +87,17 @@ def cmd_qec(args: argparse.Namespace) -> int:
         interface_errors=parse_values(args.interface, name="--interface"),
         rounds=args.rounds, num_qpus=args.qpus, basis=args.basis, seam=args.seam,
         noise_model=args.noise_model, interface_channel=args.interface_channel)
-    stats = collect_memory(tasks, csv_path=args.csv, max_shots=args.max_shots, max_errors=args.max_errors,
-                           num_workers=args.workers)
+    client = None
+    if args.dask_scheduler:
+        from welinq_core.executor import connect_dask
+
+        client = connect_dask(args.dask_scheduler)
+    try:
+        stats = collect_memory(tasks, csv_path=args.csv, max_shots=args.max_shots, max_errors=args.max_errors,
+                               num_workers=args.workers, executor=client)
+    finally:
+        if client is not None:
+            client.close()
     points = logical_error_points(stats)
     print("| d | rounds | bulk | interface | shots | errors | logical error / round |")
     print("|---|---|---|---|---|---|---|")

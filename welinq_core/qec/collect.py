@@ -3,8 +3,9 @@
 :func:`memory_tasks` turns a sweep over distance, bulk error and interface error into
 :class:`sinter.Task` objects (metadata: ``d``, ``r``, ``p_bulk``, ``p_int`` and the model
 names); :func:`collect_memory` samples and decodes them with pymatching on several
-processes, appending every batch to a CSV file in sinter's own format, so an interrupted
-run resumes where it stopped and a repeated run adds shots. :func:`logical_error_points`
+processes (sinter's own), or as one job per task on a ``concurrent.futures.Executor`` or a
+Dask ``Client`` (``executor=``), appending to a CSV file in sinter's own format, so an
+interrupted run resumes where it stopped and a repeated run adds shots. :func:`logical_error_points`
 turns statistics into logical error rates per round, :func:`threshold_crossings` finds
 where the curves of consecutive distances cross, and :func:`plot_logical_error` draws one
 curve per distance.
@@ -32,12 +33,15 @@ from typing import Any
 import sinter
 
 from welinq_core.errors import OptionsError
+from welinq_core.executor import check_executor, iter_completed
 from welinq_core.qec.memory import surface_code_memory
 
 __all__ = [
     "Crossing",
+    "DecodingJob",
     "LogicalErrorPoint",
     "collect_memory",
+    "decode_job",
     "logical_error_points",
     "memory_tasks",
     "per_round_error",
@@ -99,8 +103,9 @@ def collect_memory(
     max_errors: int = 500,
     num_workers: int | None = None,
     print_progress: bool = False,
+    executor: object = None,
 ) -> list[sinter.TaskStats]:
-    """Sample and decode ``tasks`` with pymatching on ``num_workers`` processes.
+    """Sample and decode ``tasks`` with pymatching on ``num_workers`` processes, or on an executor.
 
     Args:
         tasks: From :func:`memory_tasks` (or any sinter tasks).
@@ -109,7 +114,11 @@ def collect_memory(
             so an interrupted sweep resumes where it stopped. None: keep in memory.
         max_shots: Stop a task after this many shots (including earlier ones in the CSV).
         max_errors: Stop a task after this many logical errors.
-        num_workers: Worker processes; default the number of CPUs.
+        num_workers: Worker processes of sinter's own pool; default the number of CPUs.
+        executor: None (sinter's multiprocess collection), or a
+            ``concurrent.futures.Executor`` or ``dask.distributed.Client``: each task is
+            then sampled and decoded (stim, pymatching) as one job on it, and its
+            statistics are appended to ``csv_path`` when it finishes.
 
     Returns:
         One :class:`sinter.TaskStats` per task (earlier shots from the CSV included).
@@ -120,10 +129,107 @@ def collect_memory(
     workers = num_workers if num_workers is not None else (os.cpu_count() or 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise OptionsError(f"num_workers={num_workers!r} must be a positive integer")
+    check_executor(executor)
     if csv_path is not None:
         pathlib.Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
+    if executor is not None:
+        return _collect_on_executor(list(tasks), csv_path=csv_path, max_shots=max_shots, max_errors=max_errors,
+                                    executor=executor)
     return sinter.collect(num_workers=workers, tasks=list(tasks), decoders=["pymatching"], max_shots=max_shots,
                           max_errors=max_errors, save_resume_filepath=csv_path, print_progress=print_progress)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DecodingJob:
+    """One sinter task to sample and decode on an executor (picklable).
+
+    Attributes:
+        circuit: The stim circuit, as text.
+        strong_id: sinter's identity of the task (circuit, decoder, metadata).
+        json_metadata: The task's metadata.
+        max_shots: Shots still to take.
+        max_errors: Logical errors still to find.
+    """
+
+    circuit: str
+    strong_id: str
+    json_metadata: Any
+    max_shots: int
+    max_errors: int
+
+
+#: First and largest batch of shots sampled at once by :func:`decode_job`.
+_FIRST_BATCH, _MAX_BATCH = 256, 65_536
+
+
+def decode_job(job: DecodingJob) -> sinter.TaskStats:
+    """Sample ``job``'s circuit with stim and decode it with pymatching until a budget is spent.
+
+    Batches double from 256 shots, so a task that reaches ``max_errors`` early stops early,
+    as in sinter.
+    """
+    import time
+
+    import numpy as np
+    import pymatching
+    import stim
+
+    start = time.monotonic()
+    circuit = stim.Circuit(job.circuit)
+    matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+    sampler = circuit.compile_detector_sampler()
+    shots = errors = 0
+    batch = _FIRST_BATCH
+    while shots < job.max_shots and errors < job.max_errors:
+        n = min(batch, job.max_shots - shots)
+        detections, observables = sampler.sample(n, separate_observables=True)
+        predictions = matcher.decode_batch(detections)
+        errors += int(np.any(predictions != observables, axis=1).sum())
+        shots += n
+        batch = min(2 * batch, _MAX_BATCH)
+    return sinter.TaskStats(strong_id=job.strong_id, decoder="pymatching", json_metadata=job.json_metadata,
+                            shots=shots, errors=errors, discards=0, seconds=time.monotonic() - start)
+
+
+def _collect_on_executor(tasks: list[sinter.Task], *, csv_path: str | os.PathLike[str] | None, max_shots: int,
+                         max_errors: int, executor: object) -> list[sinter.TaskStats]:
+    """:func:`collect_memory` with one :func:`decode_job` per task on ``executor``."""
+    previous: dict[str, sinter.TaskStats] = {}
+    if csv_path is not None and os.path.exists(csv_path) and os.path.getsize(csv_path) > 0:
+        previous = {s.strong_id: s for s in read_stats(csv_path)}
+    jobs, ids = [], []
+    for task in tasks:
+        if task.postselection_mask is not None or task.postselected_observables_mask is not None:
+            raise OptionsError("tasks with postselection need sinter's own collection; run without an executor")
+        circuit = task.circuit
+        ready = sinter.Task(circuit=circuit, decoder="pymatching", json_metadata=task.json_metadata,
+                            detector_error_model=circuit.detector_error_model(decompose_errors=True))
+        strong_id = ready.strong_id()
+        ids.append(strong_id)
+        done = previous.get(strong_id)
+        shots_left = max_shots - (done.shots if done else 0)
+        errors_left = max_errors - (done.errors if done else 0)
+        if shots_left > 0 and errors_left > 0:
+            jobs.append(DecodingJob(circuit=str(circuit), strong_id=strong_id, json_metadata=task.json_metadata,
+                                    max_shots=shots_left, max_errors=errors_left))
+    out = dict(previous)
+    handle = None
+    try:
+        if csv_path is not None and jobs:
+            fresh = not os.path.exists(csv_path) or os.path.getsize(csv_path) == 0
+            handle = open(csv_path, "a", encoding="utf-8")  # noqa: SIM115 - appended to as jobs finish
+            if fresh:
+                handle.write(sinter.CSV_HEADER + "\n")
+                handle.flush()
+        for _, stats in iter_completed(decode_job, jobs, executor=executor):
+            if handle is not None:
+                handle.write(stats.to_csv_line() + "\n")
+                handle.flush()
+            out[stats.strong_id] = out[stats.strong_id] + stats if stats.strong_id in out else stats
+    finally:
+        if handle is not None:
+            handle.close()
+    return [out[i] for i in ids if i in out]
 
 
 def read_stats(*paths: str | os.PathLike[str]) -> list[sinter.TaskStats]:
