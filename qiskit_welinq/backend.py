@@ -369,6 +369,9 @@ class ClusterBackend(BackendV2):
             "method_reason": engine.reason,
             "simulated_qubits": compiled.circuit.num_qubits,
         }
+        for key in ("shot_groups", "per_shot_schedule"):
+            if key in engine.metadata:
+                metadata[key] = engine.metadata[key]
         return ExperimentResult(
             shots=opts["shots"],
             success=True,

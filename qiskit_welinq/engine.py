@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import numbers
 import os
 from typing import Any
@@ -39,6 +40,7 @@ from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
 from welinq_core.resources import memory_budget_bytes
+from welinq_core.noise.drawn import SLOT_MARKER
 from welinq_core.pipeline import CompiledProgram
 from welinq_core.shots import plan_shots
 from qiskit_welinq.convert import circuit_to_qiskit
@@ -358,22 +360,42 @@ def sample_program(
     shots = _check_shots(shots)
     if not any(op.name == "measure" for op in compiled.circuit.operations):
         return EngineResult(memory=None, method="none", metadata={}, reason="the circuit measures nothing")
-    if method == "stim" or method == "automatic" and compiled.drawn is None and _stim_can_run(compiled.circuit):
+    if method == "stim" or (method == "automatic" and compiled.drawn is None and not compiled.per_shot_schedule
+                            and _stim_can_run(compiled.circuit)):
         return _run_on_stim(compiled, shots=shots, seed=seed, forced=method == "stim")
-    groups = plan_shots(compiled, shots=shots, seed=seed)
-    prepared = [_prepare(g.circuit, compiled, g.num_shots, method) for g in groups]  # all checks first
+    groups, statistics = plan_shots(compiled, shots=shots, seed=seed)
+    main, minors = groups[0], groups[1:]
+    jobs: list[tuple[_Prepared, list]] = [(_prepare(main.circuit(compiled), compiled, main.num_shots, method), [main])]
+    if len(minors) > 1 and compiled.drawn is not None and not compiled.per_shot_schedule:
+        # one parameterised circuit serves every minor group, one run per group size
+        template = compiled.drawn.slot_template()  # type: ignore[union-attr]
+        by_size: dict[int, list] = {}
+        for g in minors:
+            by_size.setdefault(g.num_shots, []).append(g)
+        for size, gs in sorted(by_size.items()):
+            prep = _prepare(template, compiled, size, method)
+            prep.template = True
+            jobs.append((prep, gs))
+    else:
+        jobs += [(_prepare(g.circuit(compiled), compiled, g.num_shots, method), [g]) for g in minors]
     memory = [0] * shots
     methods: dict[str, int] = {}
     first: EngineResult | None = None
-    for group, prep in zip(_progress(groups, progress), prepared):
-        res = _run_prepared(prep, compiled, shots=group.num_shots, seed=group.seed)
-        first = first or res
-        methods[res.method] = methods.get(res.method, 0) + group.num_shots
-        for i, v in zip(group.shots.tolist(), res.memory):  # type: ignore[arg-type]
-            memory[i] = v
+    for prep, gs in _progress(jobs, progress):
+        if not prep.template:
+            results = [_run_prepared(prep, compiled, shots=gs[0].num_shots, seed=gs[0].seed)]
+        else:
+            results = _run_template(prep, compiled, gs)
+        for g, res in zip(gs, results):
+            first = first or res
+            methods[res.method] = methods.get(res.method, 0) + g.num_shots
+            for i, v in zip(g.shots.tolist(), res.memory):  # type: ignore[arg-type]
+                memory[i] = v
     assert first is not None
     meta = dict(first.metadata)
     meta["shot_groups"] = len(groups)
+    if statistics is not None:
+        meta["per_shot_schedule"] = statistics.to_dict()
     if len(methods) > 1:
         meta["methods_by_shots"] = methods
     reason = first.reason
@@ -381,6 +403,37 @@ def sample_program(
         reason += f"; {len(groups)} shot groups (noise events drawn per shot)"
     return EngineResult(memory=memory, method=first.method, metadata=meta, reason=reason,
                         estimated_bytes=first.estimated_bytes)
+
+
+_U_OF = {"I": (0.0, 0.0, 0.0), "X": (math.pi, 0.0, math.pi), "Y": (math.pi, math.pi / 2, math.pi / 2),
+         "Z": (0.0, 0.0, math.pi)}
+
+
+def _run_template(prep: _Prepared, compiled: CompiledProgram, gs: list) -> list[EngineResult]:
+    """Run the slot template once with one parameter binding per group (all of one size)."""
+    from qiskit.circuit import ParameterVector
+    from qiskit.circuit.library import UGate
+
+    drawn = compiled.drawn
+    qc = circuit_to_qiskit(prep.circuit, user_clbits=compiled.num_user_clbits)
+    k = len(drawn.slots())  # type: ignore[union-attr]
+    params = ParameterVector("slot", 3 * k)
+    found = 0
+    for i, inst in enumerate(qc.data):
+        op = inst.operation
+        if op.name == "u" and float(op.params[2]) == SLOT_MARKER:
+            qc.data[i] = inst.replace(operation=UGate(params[3 * found], params[3 * found + 1], params[3 * found + 2]))
+            found += 1
+    if found != k:
+        raise AssertionError(f"slot template has {found} placeholders for {k} slots; please report this bug")
+    values: list[list[float]] = [[] for _ in range(3 * k)]
+    for g in gs:
+        for s, label in enumerate(drawn.slot_paulis(g.choices)):  # type: ignore[union-attr]
+            for a, v in enumerate(_U_OF[label]):
+                values[3 * s + a].append(v)
+    binds = [{params[i]: values[i] for i in range(3 * k)}]
+    return _run_prepared(prep, compiled, shots=gs[0].num_shots, seed=gs[0].seed, qc=qc, parameter_binds=binds,
+                         experiments=len(gs))
 
 
 def run_on_aer(
@@ -409,6 +462,7 @@ class _Prepared:
     method: str
     reason: str
     need: int
+    template: bool = False
 
 
 def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
@@ -435,9 +489,12 @@ def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: st
     return _Prepared(circuit=circuit, method=method, reason=reason, need=need)
 
 
-def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, seed: int | None) -> EngineResult:
+def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, seed: int | None, qc: Any = None,
+                  parameter_binds: list | None = None, experiments: int = 1) -> Any:
     circuit, method, n = prep.circuit, prep.method, prep.circuit.num_qubits
-    qc = fit_to_method(circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits), method)
+    if qc is None:
+        qc = circuit_to_qiskit(circuit, user_clbits=compiled.num_user_clbits)
+    qc = fit_to_method(qc, method)
     dynamic = circuit.has_mid_circuit_measurement() or any(
         op.name in ("pauli_channel", "kraus") for op in circuit.operations)
     options: dict[str, Any] = {"method": method}
@@ -446,17 +503,22 @@ def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, see
     if os.environ.get("WELINQ_AER_THREADS"):
         options["max_parallel_threads"] = int(os.environ["WELINQ_AER_THREADS"])
     sim = _aer_simulator()(**options)
-    result = sim.run(qc, shots=shots, seed_simulator=seed, memory=True).result()
-    exp = result.results[0] if result.results else None
-    if not result.success or exp is None or not exp.success:
-        status = (getattr(exp, "status", None) if exp is not None else None) or getattr(result, "status", "")
+    kwargs: dict[str, Any] = {} if parameter_binds is None else {"parameter_binds": parameter_binds}
+    result = sim.run(qc, shots=shots, seed_simulator=seed, memory=True, **kwargs).result()
+    exps = list(result.results or [])
+    bad = next((e for e in exps if not e.success), None)
+    if not result.success or len(exps) != experiments or bad is not None:
+        status = (getattr(bad, "status", None) if bad is not None else None) or getattr(result, "status", "")
         raise SimulationError(
             f"Aer's {method!r} method failed on the {compiled.mode} circuit ({n} qubits): {status}; "
             "try another method= option, or report this circuit"
         )
     mask = (1 << compiled.num_user_clbits) - 1
-    raw = getattr(exp.data, "memory", None)
-    memory = [0] * shots if raw is None else [int(h, 16) & mask for h in raw]
-    meta = dict(exp.metadata) if exp.metadata else {}
-    return EngineResult(memory=memory, method=str(meta.get("method", method)), metadata=meta, reason=prep.reason,
-                        estimated_bytes=prep.need)
+    out = []
+    for exp in exps:
+        raw = getattr(exp.data, "memory", None)
+        memory = [0] * shots if raw is None else [int(h, 16) & mask for h in raw]
+        meta = dict(exp.metadata) if exp.metadata else {}
+        out.append(EngineResult(memory=memory, method=str(meta.get("method", method)), metadata=meta,
+                                reason=prep.reason, estimated_bytes=prep.need))
+    return out if parameter_binds is not None else out[0]

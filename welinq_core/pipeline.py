@@ -31,7 +31,7 @@ from welinq_core.noise import add_noise
 from welinq_core.noise.drawn import DrawnEvents
 from welinq_core.partitioning import Partition, assignment_from_dict, partition_circuit
 from welinq_core.report import Report, build_report
-from welinq_core.schedule import Schedule, schedule
+from welinq_core.schedule import Schedule, bank_capacities, distillation_rounds_per_link, schedule
 
 __all__ = ["CompiledProgram", "compile_program", "MODES"]
 
@@ -55,6 +55,14 @@ class CompiledProgram:
         schedule: The timed schedule of one shot (pair states, idle times), or None.
         drawn: Noise events drawn per shot (``circuit`` lacks them), or None; sample
             with :func:`welinq_core.shots.plan_shots`.
+        per_shot_schedule: Whether every shot draws its own schedule (pair generation
+            times, ages, stalls, idle waits) and its own link and idle errors
+            (:mod:`welinq_core.shot_schedules`); then ``circuit``/``drawn`` describe the
+            schedule drawn with ``seed`` only (the report's).
+        noise_rendering: The noise stage's ``effective_rendering``.
+        schedule_settings: Keyword arguments of
+            :func:`~welinq_core.schedule.simulation.simulate_shot` (bank capacities, warm-up,
+            distillation) that reproduce the compiled schedule's settings for every shot.
     """
 
     circuit: Circuit
@@ -65,6 +73,9 @@ class CompiledProgram:
     report: Report
     schedule: Schedule | None = None
     drawn: DrawnEvents | None = None
+    per_shot_schedule: bool = False
+    noise_rendering: str = "exact"
+    schedule_settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def compile_program(
@@ -164,6 +175,15 @@ def compile_program(
             f"partition claimed {partition.bell_pairs} Bell pairs but the lowering consumed "
             f"{report.total_bell_pairs}; please report this bug"
         )
+    rendering = "drawn" if draw_per_shot and effective_rendering == "exact" else effective_rendering
+    distilled = distillation_rounds_per_link(cluster, distillation, distillation_rounds, distillation_target_fidelity)
+    settings = {"capacities": bank_capacities(cluster, bank=True, bank_capacity=None), "warmup_s": 0.0,
+                "distillation": distilled}
+    # The schedule is random when a used link has a finite rate or distils (failures are random).
+    random_schedule = any(cluster.link(*u.link).bell_pair_rate_hz is not None or tuple(sorted(u.link)) in distilled
+                          for u in program.bell_pairs)
+    per_shot = (draw_per_shot and noise_summary is not None and pair_states is None and idle_durations is None
+                and random_schedule)
     return CompiledProgram(
         circuit=simulated,
         num_user_clbits=user_bits,
@@ -173,4 +193,7 @@ def compile_program(
         report=report,
         schedule=timed,
         drawn=drawn,
+        per_shot_schedule=per_shot,
+        noise_rendering=rendering,
+        schedule_settings=settings,
     )

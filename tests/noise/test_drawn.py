@@ -44,7 +44,7 @@ def test_drawn_rendering_equals_explicit_with_local_and_idle_noise(case, schedul
     if scheduler_idle:
         idle = [(s, q, 1e-5 * (1 + s % 3)) for s in range(len(prog.steps)) for q in range(n) if (s + q) % 2]
     ef = add_noise(prog, mode="effective", pair_states=states, idle_durations=idle, effective_rendering="drawn")
-    assume(ef.drawn is None or len(ef.drawn.outcome_combinations()) <= 64)
+    assume(ef.drawn is None or ef.drawn.num_combinations() <= 64)
     assert ef.summary["effective_exact"] is True
     a = data_dm(add_noise(prog, mode="explicit", pair_states=states, idle_durations=idle).circuit, n)
     assert np.abs(a - _drawn_dm(ef, n)).max() < 1e-9

@@ -150,7 +150,9 @@ def add_noise(
             to :func:`default_pair_states`.
         idle_durations: Either the scheduler's ``((step, qubit, seconds), ...)``
             (:meth:`welinq_core.schedule.Schedule.idle_durations`: data qubit ``qubit``
-            idles that long right before step ``step``; replaces every default wait),
+            idles that long right before step ``step``; replaces every default wait;
+            instead of seconds an entry may carry a Pauli label ``"X"``, ``"Y"``, ``"Z"``
+            or ``"I"``: that idle error, drawn for one shot, as a fixed gate),
             or ``{packet: (open_wait_s, close_wait_s)}``: how long the packet's control
             (and first target) wait before its first remote gate, and how long the
             control waits for the disentangler's bit. By default (and for packets not

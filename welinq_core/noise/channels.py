@@ -17,6 +17,8 @@ import itertools
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from welinq_core.circuit import Condition, Operation
 from welinq_core.cluster import QPU
 from welinq_core.errors import OptionsError
@@ -26,6 +28,7 @@ from welinq_core.noise.pauli import PAULIS
 __all__ = [
     "depolarizing_terms",
     "idle_pauli_probabilities",
+    "idle_pauli_table",
     "default_pair_states",
     "check_pair_states",
     "pauli_channel_op",
@@ -64,6 +67,32 @@ def idle_pauli_probabilities(qpu: QPU, duration_s: float) -> tuple[float, float,
     px = a / 4
     pz = max(b / 2 - a / 4, 0.0)
     return (1.0 - 2 * px - pz, px, px, pz)
+
+
+def idle_pauli_table(qpu: QPU, durations_s: np.ndarray) -> np.ndarray:
+    """:func:`idle_pauli_probabilities` for many durations at once: shape ``(len, 4)``.
+
+    Examples:
+        >>> q = QPU(name="a", num_data_qubits=1, t1_s=1.0, t2_s=0.5)
+        >>> table = idle_pauli_table(q, np.array([0.0, 0.1, 2.0]))
+        >>> bool(np.allclose(table, [idle_pauli_probabilities(q, t) for t in (0.0, 0.1, 2.0)]))
+        True
+    """
+    t = np.maximum(np.asarray(durations_s, dtype=float), 0.0)
+    out = np.zeros(t.shape + (4,))
+    out[..., 0] = 1.0
+    if qpu.t1_s is None and qpu.t2_s is None:
+        return out
+    a = -np.expm1(-t / qpu.t1_s) if qpu.t1_s is not None else np.zeros_like(t)
+    t2 = qpu.t2_s if qpu.t2_s is not None else 2 * qpu.t1_s  # type: ignore[operator]
+    b = -np.expm1(-t / t2)
+    px = a / 4
+    pz = np.maximum(b / 2 - a / 4, 0.0)
+    out[..., 0] = 1.0 - 2 * px - pz
+    out[..., 1] = px
+    out[..., 2] = px
+    out[..., 3] = pz
+    return out
 
 
 def default_pair_states(program: DistributedProgram) -> tuple[tuple[float, float, float, float], ...]:

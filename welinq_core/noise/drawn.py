@@ -34,15 +34,21 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from welinq_core.circuit import Circuit, Operation
 
-__all__ = ["DrawnEvent", "DrawnEvents", "group_shots"]
+__all__ = ["DrawnEvent", "DrawnEvents", "group_shots", "SLOT_MARKER"]
 
 Insert = tuple[int, int, Operation]  # (position in the base circuit, priority, operation)
+
+#: Third parameter of the placeholder ``u`` gates of :meth:`DrawnEvents.slot_template`.
+SLOT_MARKER = -1.0e-300
+_BITS = {"I": (0, 0), "X": (1, 0), "Y": (1, 1), "Z": (0, 1)}
+_LABEL = {v: k for k, v in _BITS.items()}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -113,8 +119,39 @@ class DrawnEvents:
         return assemble(self.base, ins, num_qubits=self.num_qubits, num_clbits=self.num_clbits, name=self.name,
                         purified=self.purified, num_data_qubits=self.num_data_qubits)
 
+    def slots(self) -> tuple[tuple[int, int, int], ...]:
+        """Every place an outcome may put a Pauli: ``(position, priority, qubit)``, sorted."""
+        return tuple(sorted({(pos, prio, op.qubits[0]) for ev in self.events for outcome in ev.inserts
+                             for pos, prio, op in outcome}))
+
+    def slot_template(self) -> Circuit:
+        """The circuit with one placeholder ``u(0, 0, SLOT_MARKER)`` per slot (in slot order):
+        with the slot's Pauli put in each placeholder it is :meth:`circuit_for` of any choice
+        (up to a global phase), so one parameterised circuit serves every group."""
+        extra = [(pos, prio, (1 << 40) + k, Operation(name="u", qubits=(q,), params=(0.0, 0.0, SLOT_MARKER)))
+                 for k, (pos, prio, q) in enumerate(self.slots())]
+        ins = sorted(list(self.inserts) + extra, key=lambda t: (t[0], t[1], t[2]))
+        return assemble(self.base, ins, num_qubits=self.num_qubits, num_clbits=self.num_clbits, name=self.name,
+                        purified=self.purified, num_data_qubits=self.num_data_qubits)
+
+    def slot_paulis(self, choices: Sequence[int]) -> list[str]:
+        """The Pauli (``"I"``, ``"X"``, ``"Y"``, ``"Z"``) of every slot for ``choices``."""
+        index = {slot: k for k, slot in enumerate(self.slots())}
+        bits = [(0, 0)] * len(index)
+        for ev, j in zip(self.events, choices):
+            for pos, prio, op in ev.inserts[int(j)]:
+                k = index[(pos, prio, op.qubits[0])]
+                x, z = _BITS[op.name.upper()]
+                bits[k] = (bits[k][0] ^ x, bits[k][1] ^ z)
+        return [_LABEL[b] for b in bits]
+
+    def num_combinations(self) -> int:
+        """How many outcome combinations have a positive probability (without listing them)."""
+        return math.prod(sum(1 for q in ev.probabilities if q > 0) for ev in self.events)
+
     def outcome_combinations(self) -> list[tuple[float, tuple[int, ...]]]:
-        """Every combination of outcomes with its probability (for exact checks on small cases)."""
+        """Every combination of outcomes with its probability (for exact checks on small cases;
+        check :meth:`num_combinations` first: it grows exponentially with the events)."""
         combos: list[tuple[float, tuple[int, ...]]] = [(1.0, ())]
         for ev in self.events:
             combos = [(p * q, c + (j,)) for p, c in combos for j, q in enumerate(ev.probabilities) if q > 0]

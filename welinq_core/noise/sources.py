@@ -84,7 +84,13 @@ class NoiseSources:
                         f"idle_durations entry {tuple(entry)!r} names step {step} / qubit {qubit} outside "
                         f"the program ({len(self.p.steps)} steps, {self.p.circuit.num_qubits} qubits)"
                     )
-                if float(t) > 0:
+                if isinstance(t, str):  # an idle error drawn for one shot (welinq_core.shot_schedules)
+                    if t not in PAULIS:
+                        raise OptionsError(f"idle_durations entry {tuple(entry)!r}: {t!r} is no Pauli label "
+                                           "(give seconds, or one of 'I', 'X', 'Y', 'Z')")
+                    if t != "I":
+                        out.setdefault(int(step), []).append((int(qubit), t))  # type: ignore[arg-type]
+                elif float(t) > 0:
                     out.setdefault(int(step), []).append((int(qubit), float(t)))
             return out
         per_packet = self.idle or {}
@@ -135,6 +141,8 @@ class NoiseSources:
     def idle_terms(self, qpu: QPU, t: float) -> tuple[tuple[str, float], ...] | None:
         if not self.idle_on:
             return None
+        if isinstance(t, str):  # a drawn idle error: that Pauli, surely
+            return ((t, 1.0),)
         p = idle_pauli_probabilities(qpu, t)
         if p[0] >= 1.0:
             return None
