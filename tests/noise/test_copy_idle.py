@@ -215,8 +215,9 @@ def test_explicit_equals_effective_for_any_copy_waits(case, name, scale, local):
 def test_copy_idle_durations_follow_the_schedule():
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2, qpu=_QPU,
                                   link=Link(bell_pair_fidelity=0.99, memory=QuantumMemory.depolarizing(time_s=1.0)))
+    # (the barrier keeps the lowering from merging cx-ry-cx, a controlled rotation, into one gate)
     ops = [Operation(name="cx", qubits=(0, 2)), Operation(name="ry", qubits=(2,), params=(0.3,)),
-           Operation(name="cx", qubits=(0, 2))]
+           Operation(name="barrier", qubits=(0, 2)), Operation(name="cx", qubits=(0, 2))]
     compiled = compile_program(Circuit(num_qubits=4, operations=ops), cluster, seed=1,
                                assignment=("qpu0", "qpu0", "qpu1", "qpu1"))
     s = compiled.schedule
