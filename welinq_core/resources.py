@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "memory_limits",
     "memory_budget_bytes",
+    "MINIMUM_BUDGET_BYTES",
     "check_shots",
     "check_network_size",
     "route_table_bytes",
@@ -134,9 +135,16 @@ def memory_limits() -> dict[str, int | None]:
     return {k: (None if v >= _UNLIMITED else v) for k, v in values.items()}
 
 
+#: The budget never falls below this: the checks refuse runs that would exhaust memory, and an
+#: estimate this small is within the error of the limits themselves (under ``ulimit -v`` the
+#: address space that thread stacks and allocator arenas reserve can leave "nothing" on paper).
+MINIMUM_BUDGET_BYTES = 64 << 20
+
+
 def memory_budget_bytes() -> int:
-    """Bytes this process may still allocate: the smallest of :func:`memory_limits`."""
-    return min(v for v in memory_limits().values() if v is not None)
+    """Bytes this process may still allocate: the smallest of :func:`memory_limits`, but at
+    least :data:`MINIMUM_BUDGET_BYTES`."""
+    return max(MINIMUM_BUDGET_BYTES, min(v for v in memory_limits().values() if v is not None))
 
 
 def check_shots(shots: object, *, name: str = "shots", budget_bytes: int | None = None, minimum: int = 1) -> int:

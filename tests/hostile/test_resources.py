@@ -16,6 +16,7 @@ from welinq_core import Cluster
 from welinq_core.errors import OptionsError, SimulationTooLargeError
 from welinq_core.resources import (
     BYTES_PER_SHOT,
+    MINIMUM_BUDGET_BYTES,
     check_network_size,
     check_shots,
     memory_budget_bytes,
@@ -43,7 +44,29 @@ def test_the_budget_follows_rlimit_as():
 
 def test_the_budget_is_the_smallest_limit():
     limits = memory_limits()
-    assert memory_budget_bytes() == min(v for v in limits.values() if v is not None)
+    assert memory_budget_bytes() == max(MINIMUM_BUDGET_BYTES, min(v for v in limits.values() if v is not None))
+
+
+def test_an_exhausted_address_space_on_paper_still_runs_small_circuits(monkeypatch):
+    # Under ``ulimit -v`` the address space reserved by thread stacks and arenas can leave
+    # nothing on paper; a 5-qubit run must not be refused for needing "0.0 GiB".
+    from qiskit import QuantumCircuit
+
+    from qiskit_welinq import ClusterBackend
+    from welinq_core import resources
+
+    monkeypatch.setattr(resources, "_address_space_left", lambda: 0)
+    assert memory_budget_bytes() == MINIMUM_BUDGET_BYTES
+    qc = QuantumCircuit(5)
+    qc.h(0)
+    for i in range(4):
+        qc.cx(i, i + 1)
+    qc.rz(0.3, 2)
+    qc.measure_all()
+    counts = ClusterBackend("demo").run(qc, shots=100, seed_simulator=1).result().get_counts()
+    assert sum(counts.values()) == 100
+    with pytest.raises(SimulationTooLargeError, match="GiB"):
+        check_shots(10**9)
 
 
 def test_shots_are_checked_against_the_budget():
