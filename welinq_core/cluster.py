@@ -50,6 +50,10 @@ MAX_LINKS = 200_000
 MAX_DATA_QUBITS = 10_000_000
 
 
+#: Preparation and emission time of one attempt when a link gives only its rate (s).
+_DEFAULT_ATTEMPT_PREP_S = 2e-6
+
+
 def _probability(owner: str, name: str, value: object) -> float:
     return as_real(name, value, minimum=0.0, maximum=1.0, error=ClusterSpecError, owner=owner,
                    hint="give a probability")
@@ -227,6 +231,20 @@ class Link:
         distillation_target_fidelity: Instead of rounds: the fewest rounds that bring a
             fresh pair to this fidelity (an unreachable target is an error naming the best
             reachable); ``distillation_rounds`` then holds that number.
+        attempt_duration_s: Generation is a train of attempts: the time from the start of
+            one attempt to the next (preparation, emission and, for a communication qubit
+            that waits for the outcome, the herald). None (default): derived from the rate
+            as min(2 us + the fibre latency, 1/rate).
+        attempt_success_probability: Herald probability of one mode in one attempt. None
+            (default): derived so that the mean rate is ``bell_pair_rate_hz``.
+        num_modes: Multiplexed modes per attempt (>= 1); an attempt heralds with
+            probability 1 - (1 - p)^M (one pair per attempt is used). Defaults to 1.
+        herald_latency_s: Extra time from the end of the successful attempt until both
+            nodes know (when attempts do not wait for their herald); the pair's fidelity is
+            the one at that time. Defaults to 0.0.
+        The schedule draws the number of attempts to a pair (geometric), so the mean pair
+        rate is p_eff / attempt_duration_s; given attempt fields and a rate must agree, and
+        attempt fields alone set the rate (docs/physics.md 2.3).
 
     Examples:
         >>> Link(bell_pair_fidelity=0.97, length_km=2.0).latency_s
@@ -245,6 +263,10 @@ class Link:
     distillation: str | None = None
     distillation_rounds: int | None = None
     distillation_target_fidelity: float | None = None
+    attempt_duration_s: float | None = None
+    attempt_success_probability: float | None = None
+    num_modes: int = 1
+    herald_latency_s: float = 0.0
 
     def __post_init__(self) -> None:
         f = self.bell_pair_fidelity
@@ -283,7 +305,72 @@ class Link:
                     "set bell_pair_fidelity to p_I"
                 )
             object.__setattr__(self, "bell_pair_probabilities", p)
+        self._check_attempts()
         self._check_distillation()
+
+    def _check_attempts(self) -> None:
+        """Validate the attempt model; attempt fields without a rate set the rate."""
+        t, p = self.attempt_duration_s, self.attempt_success_probability
+        object.__setattr__(self, "num_modes", as_int("num_modes", self.num_modes, minimum=1, error=ClusterSpecError,
+                                                     owner="Link"))
+        object.__setattr__(self, "herald_latency_s", _nonnegative("Link", "herald_latency_s", self.herald_latency_s))
+        if t is not None:
+            t = as_real("attempt_duration_s", t, minimum=0.0, strict_min=True, error=ClusterSpecError, owner="Link",
+                        hint="give the attempt period in seconds")
+            object.__setattr__(self, "attempt_duration_s", t)
+        if p is not None:
+            p = as_real("attempt_success_probability", p, minimum=0.0, maximum=1.0, strict_min=True,
+                        error=ClusterSpecError, owner="Link", hint="give a probability in (0, 1]")
+            object.__setattr__(self, "attempt_success_probability", p)
+        rate = self.bell_pair_rate_hz
+        if rate is None:
+            if t is None and p is None and self.num_modes == 1 and self.herald_latency_s == 0.0:
+                return
+            if t is None or p is None:
+                raise ClusterSpecError(
+                    f"Link: attempt_duration_s={t!r} / attempt_success_probability={p!r} without a "
+                    "bell_pair_rate_hz: give both (they set the rate) or a rate")
+            object.__setattr__(self, "bell_pair_rate_hz", self._p_eff(p) / t)
+            return
+        if t is not None and p is not None:
+            derived = self._p_eff(p) / t
+            if abs(derived - rate) > 1e-9 * rate:
+                raise ClusterSpecError(
+                    f"Link: bell_pair_rate_hz={rate!r} disagrees with the attempts, which give "
+                    f"{derived!r} Hz (1 - (1 - {p})^{self.num_modes} per {t} s); drop the rate or fix the attempts")
+        elif t is not None and rate * t > 1.0:
+            raise ClusterSpecError(
+                f"Link: attempt_duration_s={t!r} at bell_pair_rate_hz={rate!r} would need more than one pair "
+                f"per attempt (rate x duration = {rate * t:.6g}); shorten the attempts or lower the rate")
+
+    def _p_eff(self, p: float) -> float:
+        return p if self.num_modes == 1 or p >= 1.0 else -math.expm1(self.num_modes * math.log1p(-p))
+
+    @property
+    def attempts(self) -> tuple[float, float, float] | None:
+        """``(attempt_duration_s, p_eff per attempt, herald_latency_s)`` the schedule draws
+        from (given, or derived from the rate), or None for an unlimited rate.
+
+        Examples:
+            >>> t, p, herald = Link(bell_pair_rate_hz=100.0).attempts  # 2 us attempts, p = 100 Hz x 2 us
+            >>> t, round(p, 12), herald
+            (2e-06, 0.0002, 0.0)
+            >>> round(Link(attempt_duration_s=1e-5, attempt_success_probability=0.01, num_modes=10).bell_pair_rate_hz, 3)
+            9561.792
+        """
+        rate = self.bell_pair_rate_hz
+        if rate is None:
+            return None
+        t, p = self.attempt_duration_s, self.attempt_success_probability
+        if t is None and p is None:
+            t = min(_DEFAULT_ATTEMPT_PREP_S + self.latency_s, 1.0 / rate)
+            return (t, min(rate * t, 1.0), self.herald_latency_s)
+        if t is None:
+            p_eff = self._p_eff(p)  # type: ignore[arg-type]
+            return (p_eff / rate, p_eff, self.herald_latency_s)
+        if p is None:
+            return (t, min(rate * t, 1.0), self.herald_latency_s)
+        return (t, self._p_eff(p), self.herald_latency_s)
 
     def _check_distillation(self) -> None:
         """Validate the distillation policy and resolve a target fidelity to rounds."""
@@ -339,7 +426,9 @@ class Link:
     def from_physics(cls, model: HeraldedLinkModel | None = None, /, **model_kwargs: Any) -> Link:
         """A link whose pairs come from a heralded-generation model.
 
-        The rate is :attr:`HeraldedLinkModel.mean_pair_rate_hz`, the pair is
+        The attempts are the model's (attempt cycle, herald probability per mode, modes,
+        and the herald latency when attempts do not wait for it), so the rate is
+        :attr:`HeraldedLinkModel.mean_pair_rate_hz`; the pair is
         :attr:`HeraldedLinkModel.delivered_pair` (already aged in memory while the
         herald travels, so fidelity falls with distance), and ``length_km`` and
         ``memory`` are copied from the model.
@@ -389,10 +478,13 @@ class Link:
             )
         return cls(
             bell_pair_fidelity=pair.fidelity,
-            bell_pair_rate_hz=float(rate),
             length_km=float(model.length_km),
             memory=model.memory,
             bell_pair_probabilities=pair.probabilities,
+            attempt_duration_s=float(model.attempt_duration_s),
+            attempt_success_probability=float(model.success_probability_per_mode),
+            num_modes=int(model.num_modes),
+            herald_latency_s=0.0 if model.waits_for_herald else float(model.herald_latency_s),
         )
 
     @classmethod
@@ -415,6 +507,8 @@ class Link:
             preset = link_preset(name)
         except ValueError as err:
             raise ClusterSpecError(f"Link.from_preset: {err}") from err
+        if preset.model is not None:
+            return cls.from_physics(preset.model)
         rate = preset.bell_pair_rate_hz
         return cls(
             bell_pair_fidelity=preset.bell_pair.fidelity,
@@ -439,6 +533,11 @@ class Link:
             "bell_pair_probabilities": (
                 None if self.bell_pair_probabilities is None else list(self.bell_pair_probabilities)
             ),
+            **({} if self.attempt_duration_s is None and self.attempt_success_probability is None
+               and self.num_modes == 1 and self.herald_latency_s == 0.0 else {
+                "attempt_duration_s": self.attempt_duration_s,
+                "attempt_success_probability": self.attempt_success_probability,
+                "num_modes": self.num_modes, "herald_latency_s": self.herald_latency_s}),
             **({} if self.distillation is None else {
                 "distillation": self.distillation,
                 "distillation_rounds": self.distillation_rounds,

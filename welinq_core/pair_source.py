@@ -1,8 +1,9 @@
 """Bell-pair supply of one link, as the scheduler sees it: on demand or an entanglement bank.
 
-:class:`PairSource` generates pairs with exponential times at the link's
-``bell_pair_rate_hz``, either only on request or ahead into buffer slots (freshest
-first, discard past the cutoff, retrieval losses from the memory's efficiency).
+:class:`PairSource` generates pairs as trains of attempts (:attr:`Link.attempts`: the
+number of attempts to a herald is geometric, then the herald latency; the mean rate is
+the link's ``bell_pair_rate_hz``), either only on request or ahead into buffer slots
+(freshest first, discard past the cutoff, retrieval losses from the memory's efficiency).
 :func:`effective_cutoff_s` is the storage age after which a pair is discarded.
 """
 
@@ -47,8 +48,10 @@ class PairSource:
     """Bell-pair generation on one link as the scheduler sees it.
 
     With ``capacity == 0`` the link generates on demand: requests are served one after
-    the other, each by a fresh generation of exponential duration (rate
-    ``link.bell_pair_rate_hz``). With ``capacity >= 1`` it is an entanglement bank: the
+    the other, each by a fresh generation: K attempts of ``attempt_duration_s`` with K
+    geometric (success probability p_eff per attempt), the pair usable
+    ``herald_latency_s`` after the last attempt; the next generation may start as soon
+    as the attempts end. With ``capacity >= 1`` it is an entanglement bank: the
     link generates whenever a slot is free (from ``start_s`` on), a request takes the
     freshest stored pair (LIFO; retrieval succeeds with probability
     eta_A(age) eta_B(age) of the link's memory, else the pair is lost and the next is
@@ -88,6 +91,9 @@ class PairSource:
             raise OptionsError(f"capacity={capacity!r} must be an integer >= 0 (0 = on demand)")
         self.link = link
         self.rate_hz = link.bell_pair_rate_hz
+        self._attempts = link.attempts
+        self._next_end = start_s
+        self.num_attempts = 0
         self.capacity = capacity if self.rate_hz is not None else 0
         self.cutoff_s = effective_cutoff_s(link) if cutoff_s is None else float(cutoff_s)
         self._rng = rng
@@ -119,9 +125,15 @@ class PairSource:
         return len(self._stored)
 
     def _start(self, t: float) -> float:
-        d = float(self._rng.exponential(1.0 / self.rate_hz))  # type: ignore[operator]
-        self.busy_intervals.append((t, t + d))
-        return t + d
+        """Start a generation at ``t``: the time its pair is usable (its attempts end at
+        ``self._next_end``)."""
+        period, p_eff, herald = self._attempts  # type: ignore[misc]
+        k = 1 if p_eff >= 1.0 else int(self._rng.geometric(p_eff))
+        end = t + k * period
+        self.busy_intervals.append((t, end))
+        self._next_end = end
+        self.num_attempts += k
+        return end + herald
 
     def _resume(self, t: float) -> None:
         if self._next == math.inf and len(self._stored) < self.capacity:
@@ -144,7 +156,8 @@ class PairSource:
                 g = self._next
                 self._stored.append(g)
                 self.num_generated += 1
-                self._next = self._start(g) if len(self._stored) < self.capacity else math.inf
+                self._busy_until = self._next_end
+                self._next = self._start(self._next_end) if len(self._stored) < self.capacity else math.inf
         self.now = t
 
     def _take_stored(self, t: float) -> float | None:
@@ -189,8 +202,8 @@ class PairSource:
         if self._next == math.inf:
             self._next = self._start(max(t, self._busy_until))
         d = self._next
-        self._busy_until = d
-        self._next = self._start(d) if self.capacity > 0 else math.inf
+        self._busy_until = self._next_end
+        self._next = self._start(self._next_end) if self.capacity > 0 else math.inf
         return d, d, False
 
     def discard_held(self) -> None:

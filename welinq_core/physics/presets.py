@@ -50,6 +50,9 @@ class LinkPreset:
         evidence: One of ``"peer-reviewed"``, ``"company-claim"``, ``"projection"``,
             ``"synthetic"``.
         notes: Which numbers are assumptions or derived. Defaults to "".
+        model: The heralding model the numbers come from, if any (then
+            :meth:`welinq_core.cluster.Link.from_preset` builds the link from it, attempts
+            included). Defaults to None.
 
     Examples:
         >>> p = link_preset("ideal")
@@ -66,6 +69,7 @@ class LinkPreset:
     source: str
     evidence: str
     notes: str = ""
+    model: HeraldedLinkModel | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -206,7 +210,8 @@ def _metro_50km_frequency_converted() -> LinkPreset:
         source="welinq projection (docs/physics.md 3); QFC: van Leent et al., Nature 607, 69 (2022)",
         evidence="projection",
         notes=("Derived from HeraldedLinkModel (metro_link_model()); aspirational target "
-               "F >= 0.92; rate for a single mode, multiplexing scales it."))
+               "F >= 0.92; rate for a single mode, multiplexing scales it."),
+        model=model)
 
 
 def _ft_ready_projection() -> LinkPreset:

@@ -9,8 +9,9 @@ r"""Timed schedule of one shot: local gates, Bell-pair generation, swapping, fee
   ``reset``); barriers synchronise their qubits;
 * a packet's Bell pairs (one per hop of its route) are requested when its control
   qubit is free for the cat-entangler. Each link is a :class:`PairSource`: on demand
-  it generates pairs one after the other with exponential times of mean
-  1/``bell_pair_rate_hz`` (instantly when the rate is None); with an entanglement
+  it generates pairs one after the other, each after a geometric number of attempts
+  (:attr:`~welinq_core.cluster.Link.attempts`; mean 1/``bell_pair_rate_hz``, instantly
+  when the rate is None); with an entanglement
   bank it generates ahead into ``capacity`` buffer slots, serves the freshest stored
   pair first and discards pairs older than the memory cutoff;
 * when every hop holds a live pair the protocol commits: the cat-entangler at the
