@@ -52,7 +52,6 @@ __all__ = [
     "choose_method",
     "defer_measurements",
     "estimate_memory_bytes",
-    "available_memory_bytes",
     "METHODS",
     "DENSITY_MATRIX_MAX_QUBITS",
     "STATEVECTOR_MAX_QUBITS",
@@ -234,18 +233,6 @@ def estimate_memory_bytes(method: str, num_qubits: int) -> int:
     if method == "stabilizer":
         return 64 * num_qubits * num_qubits + (1 << 20)
     return 64 * num_qubits * 2**10  # MPS: bounded bond dimension, grows with entanglement
-
-
-def available_memory_bytes() -> int:
-    """MemAvailable from /proc/meminfo (Linux), else 8 GiB."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 8 << 30
 
 
 def method_basis(method: str) -> frozenset[str]:
@@ -474,7 +461,7 @@ def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: st
         reason = "forced by the method option"
     n = circuit.num_qubits
     need = estimate_memory_bytes(method, n)
-    budget = int(min(available_memory_bytes(), memory_budget_bytes()) * MEMORY_FRACTION)  # + RLIMIT_AS, cgroup
+    budget = int(memory_budget_bytes() * MEMORY_FRACTION)  # MemAvailable, RLIMIT_AS, cgroup
     if need > budget:
         hint = (
             "use mode='effective' (no communication qubits)" if compiled.mode == "explicit"
