@@ -323,7 +323,9 @@ def hellinger_fidelity(counts: Mapping[int, int], ideal: Mapping[int, float]) ->
         1.0
     """
     total = sum(counts.values())
-    bc = sum(math.sqrt(n / total * ideal.get(k, 0.0)) for k, n in counts.items())
+    # fsum is correctly rounded, so the value does not depend on the order of the counts
+    # (which differs between a serial run and one gathered from workers)
+    bc = math.fsum(math.sqrt(n / total * ideal.get(k, 0.0)) for k, n in counts.items())
     return min(1.0, bc * bc)
 
 
@@ -505,7 +507,7 @@ def sweep(
                     ),
                     observable_mean=(
                         math.nan if observables[c] is None
-                        else sum(observables[c](v) * n for v, n in counts.items()) / shots
+                        else math.fsum(observables[c](v) * n for v, n in counts.items()) / shots
                     ),
                     method=outcome["method"], wall_s=outcome["wall_s"],
                 )

@@ -168,3 +168,22 @@ def test_cluster_shape_keys():
 def test_unreachable_dask_scheduler_fails_fast():
     with pytest.raises(ExecutorUnavailableError, match="127.0.0.1:9.*dask scheduler"):
         connect_dask("tcp://127.0.0.1:9", timeout_s=1)
+
+
+def test_hellinger_fidelity_does_not_depend_on_the_order_of_the_counts():
+    # Counts gathered from workers arrive in another order than a serial run's; the row must
+    # be bit-identical all the same (same seed, same table, whatever the executor).
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(512))
+    ideal = {k: float(p) for k, p in enumerate(probs)}
+    counts = {int(k): int(n) for k, n in enumerate(rng.multinomial(10_000, probs)) if n}
+    values = set()
+    for _ in range(20):
+        keys = list(counts)
+        rng.shuffle(keys)
+        values.add(studies.hellinger_fidelity({k: counts[k] for k in keys}, ideal))
+    assert len(values) == 1
+    exact = math.fsum(math.sqrt(n / 10_000 * ideal[k]) for k, n in counts.items()) ** 2
+    assert values == {exact}
