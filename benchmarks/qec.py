@@ -13,8 +13,10 @@ shot (experiments of d rounds).
 
 Part ``ghz``: an n-qubit GHZ circuit on k QPUs with F = 0.97 Werner links, 10,000 shots,
 through ``ClusterBackend.run`` (stim engine chosen automatically) against stim's own time
-on the equivalent monolithic noisy circuit (same local noise, link noise as a two-qubit
-depolarizing channel on the k - 1 CNOTs between QPUs).
+on the equivalent monolithic noisy circuit (same local noise, the Werner pair's channel on
+the k - 1 CNOTs between QPUs): built with ``Circuit.append`` then compiled and sampled, and
+the sampling alone. Modules the run imports lazily are imported before the clock starts
+(this matters where Python runs without bytecode caches). Then the stages one by one.
 
 Reproduce:
     python benchmarks/qec.py ramette              # ~10-20 min on 2 cores
@@ -75,7 +77,8 @@ P1, P2, READOUT, BELL_F = 1e-3, 1e-2, 1e-2, 0.97
 
 
 def _monolithic_stim(n: int, k: int):
-    """The equivalent monolithic noisy GHZ circuit in stim: same local noise, link noise on the k - 1 seam CNOTs."""
+    """The equivalent monolithic noisy GHZ circuit in stim: same local noise, link noise on
+    the k - 1 seam CNOTs; built with ``Circuit.append``, instruction by instruction."""
     import stim
 
     per = n // k
@@ -93,11 +96,60 @@ def _monolithic_stim(n: int, k: int):
     return c
 
 
+def _stages(qc, cluster, shots: int) -> dict[str, float]:
+    """Seconds of each stage of one run, called one after the other (after the timed runs:
+    small caches, e.g. of noise tables, are warm)."""
+    import time
+
+    from qiskit_welinq.backend import circuit_ir
+    from welinq_core.lowering import lower
+    from welinq_core.noise import add_noise
+    from welinq_core.partitioning import partition_circuit
+    from welinq_core.qec.stim_sampler import sample_memory, to_stim
+    from welinq_core.schedule import schedule
+
+    out: dict[str, float] = {}
+    t = time.perf_counter()
+    ir = circuit_ir(qc)
+    out["Qiskit -> IR"] = time.perf_counter() - t
+    t = time.perf_counter()
+    part = partition_circuit(ir, cluster, seed=None)
+    out["partition"] = time.perf_counter() - t
+    t = time.perf_counter()
+    program = lower(ir, cluster, part.assignment, protocols=part.protocols)
+    out["lower"] = time.perf_counter() - t
+    t = time.perf_counter()
+    timed = schedule(program, seed=None)
+    out["schedule"] = time.perf_counter() - t
+    t = time.perf_counter()
+    noisy = add_noise(program, mode="effective", pair_states=timed.pair_states(),
+                      idle_durations=timed.idle_durations(), effective_rendering="drawn",
+                      copy_idle_durations=timed.copy_idle_durations())
+    out["noise rendering"] = time.perf_counter() - t
+    t = time.perf_counter()
+    stim_program = to_stim(noisy.circuit)
+    out["IR -> stim"] = time.perf_counter() - t
+    t = time.perf_counter()
+    memory = sample_memory(stim_program, shots=shots, seed=3, num_clbits=qc.num_clbits)
+    out["stim compile + sample + integers"] = time.perf_counter() - t
+    t = time.perf_counter()
+    counts: dict[str, int] = {}
+    for v in memory:
+        key = hex(v)
+        counts[key] = counts.get(key, 0) + 1
+    out["counts"] = time.perf_counter() - t
+    return out
+
+
 def ghz(args: argparse.Namespace) -> None:
+    import os
     import time
 
     from qiskit import QuantumCircuit
 
+    import tqdm  # noqa: F401  (modules a run imports lazily, imported before the clock starts)
+    import welinq_core.partitioning.partitioner  # noqa: F401
+    import welinq_core.qec.stim_sampler  # noqa: F401
     from qiskit_welinq import ClusterBackend
     from welinq_core.cluster import QPU, Cluster, Link
 
@@ -113,9 +165,12 @@ def ghz(args: argparse.Namespace) -> None:
                                   link=Link(bell_pair_fidelity=BELL_F))
 
     t = time.perf_counter()
-    sampler = _monolithic_stim(n, k).compile_sampler(seed=1)
-    sampler.sample(shots)
-    t_stim = time.perf_counter() - t
+    circuit = _monolithic_stim(n, k)
+    t_build = time.perf_counter() - t
+    t = time.perf_counter()
+    circuit.compile_sampler(seed=1).sample(shots)
+    t_sample = time.perf_counter() - t
+    t_stim = t_build + t_sample
 
     backend = ClusterBackend(cluster)
     t = time.perf_counter()
@@ -127,15 +182,24 @@ def ghz(args: argparse.Namespace) -> None:
     meta = result.results[0].metadata
     counts = result.get_counts()
     ends = counts.get("0" * n, 0) + counts.get("1" * n, 0)
+    stages = _stages(qc, cluster, shots)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"GHZ, {n} qubits on {k} QPUs (line), F = {BELL_F} links, local noise p1={P1}, p2={P2}, "
-          f"readout {READOUT}; {shots:,} shots; Python {platform.python_version()}\n")
-    print("| run | seconds | / stim |")
-    print("|---|---|---|")
-    print(f"| stim alone, monolithic noisy circuit (compile + sample) | {t_stim:.3f} | 1.0 |")
-    print(f"| ClusterBackend.run, first run (partition, lower, schedule, noise, stim, counts) | {t_cold:.2f} | "
-          f"{t_cold / t_stim:.1f} |")
+          f"readout {READOUT}; {shots:,} shots; Python {platform.python_version()}; load average {load:.2f}\n")
+    print("| run | seconds | / stim (append + sample) | / stim (sample) |")
+    print("|---|---|---|---|")
+    print(f"| stim alone: build with `Circuit.append`, compile, sample | {t_stim:.3f} | 1.0 | "
+          f"{t_stim / t_sample:.1f} |")
+    print(f"| stim alone: compile and sample the built circuit | {t_sample:.3f} | {t_sample / t_stim:.1f} | 1.0 |")
+    print(f"| ClusterBackend.run, first run (convert, partition, lower, schedule, noise, stim, counts) | "
+          f"{t_cold:.2f} | {t_cold / t_stim:.1f} | {t_cold / t_sample:.1f} |")
     print(f"| ClusterBackend.run, same circuit again (compiled program cached) | {t_warm:.2f} | "
-          f"{t_warm / t_stim:.1f} |")
+          f"{t_warm / t_stim:.1f} | {t_warm / t_sample:.1f} |")
+    print("\nStages of one run, timed one by one afterwards:\n")
+    print("| stage | seconds |")
+    print("|---|---|")
+    for name, seconds in stages.items():
+        print(f"| {name} | {seconds:.3f} |")
     print(f"\nmethod: {meta['method']} ({meta.get('method_reason', '')}); Bell pairs: "
           f"{meta['welinq']['total_bell_pairs']}; all-0 or all-1 shots: {ends} of {shots}")
     print(f"command: python benchmarks/qec.py ghz --qubits {n} --qpus {k} --shots {shots}")

@@ -31,6 +31,8 @@ from welinq_core.errors import CircuitError, UnboundParameterError
 
 __all__ = ["Condition", "Operation", "Circuit"]
 
+_PAULI_LETTERS = frozenset("IXYZ")
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Condition:
@@ -96,11 +98,13 @@ class Operation:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qubits", tuple(self.qubits))
-        object.__setattr__(
+        object.__setattr__(  # (empty fields skip the conversions: most operations have them empty)
             self, "kraus", tuple(tuple(tuple(complex(x) for x in row) for row in k) for k in self.kraus)
+            if self.kraus else ()
         )
         object.__setattr__(self, "clbits", tuple(self.clbits))
-        object.__setattr__(self, "pauli_terms", tuple((str(l), float(p)) for l, p in self.pauli_terms))
+        object.__setattr__(self, "pauli_terms", tuple((str(l), float(p)) for l, p in self.pauli_terms)
+                           if self.pauli_terms else ())
         params = []
         for p in self.params:
             try:
@@ -125,7 +129,7 @@ class Operation:
         elif self.name == "pauli_channel":
             total = 0.0
             for label, prob in self.pauli_terms:
-                if len(label) != len(self.qubits) or set(label) - set("IXYZ"):
+                if len(label) != len(self.qubits) or not _PAULI_LETTERS.issuperset(label):
                     raise CircuitError(
                         f"pauli_channel label {label!r} must be {len(self.qubits)} of I, X, Y, Z"
                     )
@@ -164,6 +168,26 @@ class Operation:
                 "Kraus operators do not sum to the identity (sum K^dag K != I): the channel is not "
                 "trace preserving"
             )
+
+    def on_qubits(self, qubits: Sequence[int]) -> Operation:
+        """The same operation on other qubits (as many, distinct); the rest, already
+        checked, is shared rather than checked again (cheap copies of one noise channel).
+
+        Examples:
+            >>> flip = Operation(name="pauli_channel", qubits=(0,), pauli_terms=(("I", 0.9), ("X", 0.1)))
+            >>> moved = flip.on_qubits((7,))
+            >>> moved.qubits, moved.pauli_terms == flip.pauli_terms
+            ((7,), True)
+        """
+        qubits = tuple(int(q) for q in qubits)
+        if len(qubits) != len(self.qubits) or len(set(qubits)) != len(qubits):
+            raise CircuitError(
+                f"operation {self.name!r} acts on {len(self.qubits)} distinct qubit(s), got qubits={qubits}"
+            )
+        moved = object.__new__(Operation)
+        moved.__dict__.update(self.__dict__)
+        moved.__dict__["qubits"] = qubits
+        return moved
 
     def kraus_matrices(self) -> list[np.ndarray]:
         """The Kraus operators of a ``kraus`` operation as complex numpy arrays."""

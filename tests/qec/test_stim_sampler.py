@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import UnsupportedGateError
-from welinq_core.qec.stim_sampler import STIM_GATES, sample_memory, stim_incompatibility, to_stim
+from welinq_core.qec.stim_sampler import (
+    STIM_GATES,
+    sample_clbits,
+    sample_memory,
+    sample_packed,
+    stim_incompatibility,
+    to_stim,
+)
 from welinq_core.reference import simulate
 
 _ONE = ["id", "x", "y", "z", "h", "s", "sdg", "sx", "sxdg"]
@@ -132,3 +141,99 @@ def test_uniform_depolarizing_channels_become_stims_depolarize():
     freq = np.bincount(np.array(sample_memory(circuit, shots=100_000, seed=3)), minlength=4) / 100_000
     for value, p in {0: 0.85 + 3 * 0.01, 1: 0.04, 2: 0.04, 3: 0.04}.items():
         assert abs(freq[value] - p) < 5 * np.sqrt(p * (1 - p) / 100_000)
+
+
+def _reference_memory(circuit: Circuit, shots: int, seed: int, num_clbits: int) -> list[int]:
+    """Memory from stim's own unpacked samples, bit by bit (the slow, obvious way)."""
+    program = to_stim(circuit)
+    records = program.circuit.compile_sampler(seed=seed).sample(shots)
+    out = []
+    for row in records:
+        value = 0
+        for bit, rec in enumerate(program.clbit_records[:num_clbits]):
+            if rec >= 0 and row[rec]:
+                value |= 1 << bit
+        out.append(value)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("width", [3, 8, 13, 70])
+def test_packed_sampling_gives_the_bits_of_stims_own_samples(seed, width):
+    """Same seed, same shots as stim's unpacked sampler; clbits in any order, some never
+    written, mid-circuit results overwritten, the register cut to a width off the bytes."""
+    rng = np.random.default_rng(seed)
+    n = 5 if width < 70 else 72
+    circuit = _random_clifford_ir(rng, n, depth=40)
+    if seed % 2:  # final measurements into shuffled classical bits (and one bit never written)
+        perm = rng.permutation(circuit.num_clbits)
+        ops = [dataclasses.replace(op, clbits=tuple(int(perm[c]) for c in op.clbits),
+                                   condition=op.condition if op.condition is None else Condition(
+                                       clbits=tuple(int(perm[c]) for c in op.condition.clbits),
+                                       value=op.condition.value))
+               for op in circuit.operations if not (op.name == "measure" and op.qubits == (0,))]
+        circuit = Circuit(num_qubits=n, num_clbits=circuit.num_clbits, operations=ops)
+    m = min(width, circuit.num_clbits)
+    assert sample_memory(circuit, shots=200, seed=seed, num_clbits=m) == _reference_memory(circuit, 200, seed, m)
+    bits = sample_clbits(circuit, shots=200, seed=seed)
+    packed = sample_packed(circuit, shots=200, seed=seed)
+    assert bits.shape == (200, circuit.num_clbits)
+    assert np.array_equal(np.packbits(bits, axis=1, bitorder="little"), packed)
+
+
+def _reference_channel_lines(op: Operation) -> list[str]:
+    """The channel's stim lines computed term by term (no templates)."""
+    k = len(op.qubits)
+    if k <= 2:
+        errors = {label: p for label, p in op.pauli_terms if set(label) != {"I"} and p > 0}
+        values = list(errors.values())
+        if len(errors) == 4**k - 1 and max(values) - min(values) <= 1e-15 * max(values):
+            return [f"DEPOLARIZE{k}({sum(values)!r}) " + " ".join(str(q) for q in op.qubits)]
+    lines = []
+    remaining = 1.0
+    for label, p in op.pauli_terms:
+        if set(label) == {"I"} or p <= 0:
+            continue
+        targets = " ".join(f"{c}{q}" for c, q in zip(label, op.qubits) if c != "I")
+        conditional = min(1.0, p / remaining) if remaining > 1e-15 else 1.0
+        lines.append(f"{'ELSE_CORRELATED_ERROR' if lines else 'CORRELATED_ERROR'}({conditional!r}) {targets}")
+        remaining -= p
+    return lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda k: st.tuples(
+    st.permutations(range(7)).map(lambda p: tuple(p[:k])),
+    st.lists(st.tuples(st.text("IXYZ", min_size=k, max_size=k), st.floats(0.0, 1.0)), min_size=1, max_size=8),
+)), st.booleans())
+def test_cached_channel_templates_give_the_term_by_term_lines(drawn, uniform):
+    from welinq_core.qec.stim_sampler import _pauli_channel_lines
+    from welinq_core.noise.channels import depolarizing_terms
+
+    qubits, raw = drawn
+    if uniform and len(qubits) <= 2:
+        terms = depolarizing_terms(raw[0][1] * 0.5, len(qubits))
+    else:
+        total = sum(p for _, p in raw)
+        if total <= 0:
+            return
+        terms = tuple((lab, p / total) for lab, p in raw)
+    op = Operation(name="pauli_channel", qubits=qubits, pauli_terms=terms)
+    assert _pauli_channel_lines(op) == _reference_channel_lines(op)
+    moved = op.on_qubits(tuple(q + 10 for q in qubits))  # same template, other qubits
+    assert _pauli_channel_lines(moved) == _reference_channel_lines(moved)
+
+
+@pytest.mark.parametrize("width", [5, 8, 10, 13])
+def test_final_measurements_are_used_packed_as_stim_gives_them(width):
+    """Classical bit i = measurement i: stim's packed bytes are used directly, the
+    register cut to ``width`` bits."""
+    n = 13
+    ops = [Operation(name="h", qubits=(0,))] + [Operation(name="cx", qubits=(q, q + 1)) for q in range(n - 1)]
+    ops += [Operation(name="pauli_channel", qubits=(q,), pauli_terms=(("I", 0.8), ("X", 0.2))) for q in range(n)]
+    ops += [Operation(name="measure", qubits=(q,), clbits=(q,)) for q in range(n)]
+    circuit = Circuit(num_qubits=n, num_clbits=n, operations=ops)
+    assert to_stim(circuit).clbit_records == tuple(range(n))
+    memory = sample_memory(circuit, shots=300, seed=7, num_clbits=width)
+    assert memory == _reference_memory(circuit, 300, 7, width)
+    assert max(memory) < 2**width and len(set(memory)) > 10

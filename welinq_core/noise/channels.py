@@ -13,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=256)
 def depolarizing_terms(p: float, num_qubits: int) -> tuple[tuple[str, float], ...]:
     """Terms of the n-qubit depolarizing channel: identity 1-p, each other Pauli p/(4^n-1).
 

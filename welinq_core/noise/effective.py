@@ -104,6 +104,11 @@ class EffectiveRenderer:
         return self.flip_cache[key]
 
     def render(self, ev: NoiseEvent) -> None:
+        if ev.plain:
+            if ev.channel is not None:
+                self.put(ev.pos, 0, ev.channel)
+            self.forms["plain"] += 1
+            return
         resolved = []  # (prob, data, [(packet, gate position)])
         for p, data, explicit in ev.outcomes:
             if p <= 0:

@@ -11,13 +11,20 @@ them for a program, and :mod:`welinq_core.noise.effective` renders them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 from welinq_core.circuit import Condition, Operation
+from welinq_core.noise.channels import pauli_channel_op
 from welinq_core.noise.pauli import PAULI_BITS, PAULIS
 from welinq_core.noise.sources import NoiseSources
 
-__all__ = ["NoiseEvent", "EffectiveEvents", "effective_events"]
+__all__ = ["NoiseEvent", "EffectiveEvents", "effective_events", "plain_channel"]
+
+#: Render events that surely flip no copy straight to their channel (:func:`plain_channel`,
+#: templates cached per noise table); False sends every event through the general
+#: rendering (the tests check both give the same circuit).
+PLAIN_FAST_PATH = True
 
 
 @dataclasses.dataclass
@@ -27,6 +34,11 @@ class NoiseEvent:
     ``outcomes``: (probability, data Paulis at pos, packets whose copy it flips
     explicitly). X-parts of the data Paulis additionally flip every packet of that
     qubit open at ``pos`` (``open_at``).
+
+    ``plain``: the event surely flips no copy (no packet is open on its qubits and it
+    flips none explicitly), so it is the Pauli channel ``channel`` at ``pos`` (None:
+    the identity); its ``outcomes`` and ``open_at`` are then left empty. Most events of
+    a big circuit (local gate, readout and idle noise away from packets) are plain.
     """
 
     pos: int
@@ -34,7 +46,43 @@ class NoiseEvent:
     open_at: dict[int, tuple[int, ...]]
     kind: str
     condition: Condition | None = None
+    plain: bool = False
+    channel: Operation | None = None
 
+
+@functools.lru_cache(maxsize=4096)
+def _plain_template(terms: tuple[tuple[str, float], ...], ranks: tuple[int, ...],
+                    condition: Condition | None) -> tuple[tuple[int, ...], Operation] | None:
+    """The channel a plain event renders to, on qubits ``ranks`` (the rank of each of
+    the event's qubits among them), with the ranks its support has, or None for the
+    identity: the same computation as rendering the event's outcomes
+    (``EffectiveRenderer.emit_channel``), done once per noise table and qubit order."""
+    outcomes = [(p, {r: ch for r, ch in zip(ranks, lab) if ch != "I"}) for lab, p in terms if p > 0]
+    support = sorted({r for _, d in outcomes for r in d})
+    if not support:
+        return None
+    op = pauli_channel_op(support, [("".join(d.get(r, "I") for r in support), p) for p, d in outcomes], condition)
+    return None if op is None else (op.qubits, op)
+
+
+def plain_channel(qubits: Sequence[int], terms: Sequence[tuple[str, float]],
+                  condition: Condition | None = None) -> Operation | None:
+    """The Pauli channel of an event on ``qubits`` with ``terms`` that flips no copy
+    (None: the identity); equal to what the general rendering produces for it.
+
+    Examples:
+        >>> plain_channel((5, 2), (("II", 0.9), ("XI", 0.1))).qubits
+        (5,)
+        >>> plain_channel((5, 2), (("II", 0.9), ("XZ", 0.1))).pauli_terms
+        (('II', 0.9), ('ZX', 0.1))
+    """
+    order = sorted(qubits)
+    ranks = tuple(order.index(q) for q in qubits) if len(qubits) > 1 else (0,)
+    found = _plain_template(tuple(terms), ranks, condition)
+    if found is None:
+        return None
+    support, template = found
+    return template.on_qubits([order[r] for r in support])
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -74,6 +122,10 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
     def add(pos: int, qs: Sequence[int], terms: Sequence[tuple[str, float]] | None, kind: str,
             cond: Condition | None = None) -> None:
         if terms is None:
+            return
+        if PLAIN_FAST_PATH and not any(open_of.get(q) for q in qs):  # flips no copy: a plain channel
+            events.append(NoiseEvent(pos=pos, outcomes=[], open_at={}, kind=kind, condition=cond, plain=True,
+                                     channel=plain_channel(qs, terms, cond)))  # type: ignore[arg-type]
             return
         outcomes = []
         for lab, p in terms:

@@ -27,6 +27,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import OrderedDict
 
 import numpy as np
@@ -36,7 +37,9 @@ from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import UnsupportedGateError
 from welinq_core.seeding import check_seed
 
-__all__ = ["STIM_GATES", "StimProgram", "sample_clbits", "sample_memory", "stim_incompatibility", "to_stim"]
+__all__ = [
+    "STIM_GATES", "StimProgram", "sample_clbits", "sample_memory", "sample_packed", "stim_incompatibility", "to_stim",
+]
 
 #: IR gate name -> stim gate name, for the Clifford gates.
 STIM_GATES: dict[str, str] = {
@@ -95,23 +98,32 @@ def _pauli_channel_lines(op: Operation) -> list[str]:
 
     A uniform depolarizing channel on one or two qubits becomes ``DEPOLARIZE1/2``.
     """
-    k = len(op.qubits)
+    return [head + "".join(f" {c}{op.qubits[i]}" for c, i in targets)
+            for head, targets in _channel_template(op.pauli_terms, len(op.qubits))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _channel_template(pauli_terms: tuple[tuple[str, float], ...], k: int
+                      ) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """The stim instructions of a Pauli channel on ``k`` qubits, once per channel (a big
+    circuit repeats a few noise tables on many qubits): ``(head, ((pauli, qubit index),
+    ...))`` per instruction; a ``DEPOLARIZE`` instruction's paulis are empty."""
     if k <= 2:
-        errors = {label: p for label, p in op.pauli_terms if set(label) != {"I"} and p > 0}
+        errors = {label: p for label, p in pauli_terms if set(label) != {"I"} and p > 0}
         values = list(errors.values())
         if len(errors) == 4**k - 1 and max(values) - min(values) <= 1e-15 * max(values):
-            return [f"DEPOLARIZE{k}({sum(values)!r}) " + " ".join(str(q) for q in op.qubits)]
-    lines = []
+            return ((f"DEPOLARIZE{k}({sum(values)!r})", tuple(("", i) for i in range(k))),)
+    lines: list[tuple[str, tuple[tuple[str, int], ...]]] = []
     remaining = 1.0
-    for label, p in op.pauli_terms:
+    for label, p in pauli_terms:
         if set(label) == {"I"} or p <= 0:
             continue
-        targets = " ".join(f"{c}{q}" for c, q in zip(label, op.qubits) if c != "I")
+        targets = tuple((c, i) for i, c in enumerate(label) if c != "I")
         conditional = min(1.0, p / remaining) if remaining > 1e-15 else 1.0
         name = "ELSE_CORRELATED_ERROR" if lines else "CORRELATED_ERROR"
-        lines.append(f"{name}({conditional!r}) {targets}")
+        lines.append((f"{name}({conditional!r})", targets))
         remaining -= p
-    return lines
+    return tuple(lines)
 
 
 def to_stim(circuit: Circuit) -> StimProgram:
@@ -127,31 +139,35 @@ def to_stim(circuit: Circuit) -> StimProgram:
             "(stim is chosen automatically when it can run the circuit)")
     # built as text and parsed once: appending instruction by instruction is quadratic-ish in stim
     lines: list[str] = []
+    add = lines.append
     record_of = [-1] * circuit.num_clbits
     num_measurements = 0
     for op in circuit.operations:
         name = op.name
-        qubits = " ".join(str(q) for q in op.qubits)
+        if name == "pauli_channel":
+            qs = op.qubits
+            for head, targets in _channel_template(op.pauli_terms, len(qs)):
+                add(head + "".join(f" {c}{qs[i]}" for c, i in targets))
+            continue
+        qubits = " ".join(map(str, op.qubits))
         if name == "barrier":
-            lines.append("TICK")
+            add("TICK")
         elif name == "measure":
-            lines.append(f"M {qubits}")
+            add(f"M {qubits}")
             for c in op.clbits:
                 record_of[c] = num_measurements
                 num_measurements += 1
         elif name == "reset":
-            lines.append(f"R {qubits}")
-        elif name == "pauli_channel":
-            lines.extend(_pauli_channel_lines(op))
+            add(f"R {qubits}")
         elif op.condition is None:
-            lines.append(f"{STIM_GATES[name]} {qubits}")
+            add(f"{STIM_GATES[name]} {qubits}")
         else:
             bit, value = op.condition.clbits[0], op.condition.value
             rec = record_of[bit]
             if value == 0:  # applied when the bit is 0: apply, and undo when it is 1
-                lines.append(f"{STIM_GATES[name]} {qubits}")
+                add(f"{STIM_GATES[name]} {qubits}")
             if rec >= 0:
-                lines.append(f"{_CONTROLLED_PAULI[name]} rec[{rec - num_measurements}] {op.qubits[0]}")
+                add(f"{_CONTROLLED_PAULI[name]} rec[{rec - num_measurements}] {op.qubits[0]}")
     return StimProgram(circuit=stim.Circuit("\n".join(lines)), clbit_records=tuple(record_of))
 
 
@@ -171,33 +187,62 @@ def _cached_program(circuit: Circuit) -> StimProgram:
     return program
 
 
+def sample_packed(circuit: Circuit | StimProgram, *, shots: int, seed: int | None = None,
+                  num_clbits: int | None = None) -> np.ndarray:
+    """Sample the first ``num_clbits`` classical bits (default: all), bit-packed: a
+    ``(shots, ceil(num_clbits / 8))`` uint8 array, bit ``i`` of a shot in byte ``i // 8`` at
+    position ``i % 8`` (little-endian, as ``np.packbits(..., bitorder="little")``), unused
+    high bits 0. stim samples packed; when classical bit ``i`` holds measurement ``i``
+    (the usual final measurements) its bytes are used as they are.
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> c = Circuit(num_qubits=1, num_clbits=2, operations=[Operation(name="x", qubits=(0,)),
+        ...     Operation(name="measure", qubits=(0,), clbits=(1,))])
+        >>> sample_packed(c, shots=2, seed=1).tolist()
+        [[2], [2]]
+    """
+    program = circuit if isinstance(circuit, StimProgram) else _cached_program(circuit)
+    seed = check_seed(seed, name="seed")
+    records = program.clbit_records
+    m = len(records) if num_clbits is None else min(num_clbits, len(records))
+    width = (m + 7) // 8
+    num_measurements = program.circuit.num_measurements
+    if num_measurements == 0 or m == 0:
+        return np.zeros((shots, width), dtype=np.uint8)
+    sampler = program.circuit.compile_sampler(seed=seed)
+    packed = sampler.sample(shots, bit_packed=True)
+    if records[:m] == tuple(range(m)):
+        out = np.ascontiguousarray(packed[:, :width])
+        if m % 8:
+            out[:, -1] &= (1 << (m % 8)) - 1
+        return out
+    bits = np.unpackbits(packed, axis=1, count=num_measurements, bitorder="little")
+    chosen = np.zeros((shots, m), dtype=np.uint8)
+    idx = np.array(records[:m])
+    written = idx >= 0
+    chosen[:, written] = bits[:, idx[written]]
+    return np.packbits(chosen, axis=1, bitorder="little")
+
+
 def sample_clbits(circuit: Circuit | StimProgram, *, shots: int, seed: int | None = None) -> np.ndarray:
     """Sample the classical bits: a ``(shots, num_clbits)`` uint8 array (bit ``i`` in column ``i``)."""
     program = circuit if isinstance(circuit, StimProgram) else _cached_program(circuit)
-    seed = check_seed(seed, name="seed")
-    num_clbits = len(program.clbit_records)
-    if program.circuit.num_measurements == 0:
-        return np.zeros((shots, num_clbits), dtype=np.uint8)
-    sampler = program.circuit.compile_sampler(seed=seed)
-    records = sampler.sample(shots, bit_packed=False).astype(np.uint8)
-    out = np.zeros((shots, num_clbits), dtype=np.uint8)
-    idx = np.array(program.clbit_records)
-    written = idx >= 0
-    out[:, written] = records[:, idx[written]]
-    return out
+    m = len(program.clbit_records)
+    packed = sample_packed(program, shots=shots, seed=seed)
+    return np.unpackbits(packed, axis=1, count=m, bitorder="little")
 
 
 def sample_memory(circuit: Circuit | StimProgram, *, shots: int, seed: int | None = None,
                   num_clbits: int | None = None) -> list[int]:
     """One integer per shot over the first ``num_clbits`` classical bits (bit ``i`` = clbit ``i``)."""
-    bits = sample_clbits(circuit, shots=shots, seed=seed)
-    if num_clbits is not None:
-        bits = bits[:, :num_clbits]
-    if bits.shape[1] == 0:
+    packed = sample_packed(circuit, shots=shots, seed=seed, num_clbits=num_clbits)
+    width = packed.shape[1]
+    if width == 0:
         return [0] * shots
-    packed = np.packbits(bits, axis=1, bitorder="little")
-    if packed.shape[1] <= 8:
+    if width <= 8:
         padded = np.zeros((shots, 8), dtype=np.uint8)
-        padded[:, :packed.shape[1]] = packed
+        padded[:, :width] = packed
         return padded.view("<u8")[:, 0].tolist()
-    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+    raw = packed.tobytes()
+    return [int.from_bytes(raw[i:i + width], "little") for i in range(0, shots * width, width)]
