@@ -367,7 +367,7 @@ class ClusterBackend(BackendV2):
             "welinq": compiled.report.to_dict(),
             "method": engine.method,
             "method_reason": engine.reason,
-            "simulated_qubits": compiled.circuit.num_qubits,
+            "simulated_qubits": engine.metadata.get("simulated_qubits", compiled.circuit.num_qubits),
         }
         for key in ("shot_groups", "per_shot_schedule"):
             if key in engine.metadata:

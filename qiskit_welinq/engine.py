@@ -454,6 +454,11 @@ class _Prepared:
 
 def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
     circuit = defer_measurements(circuit, compiled.num_user_clbits)
+    # qubits no measurement can see (e.g. the idle ones of a circuit transpiled onto the whole
+    # cluster) are not simulated; slot placeholders of a template stay
+    slots = (q for op in circuit.operations if op.name == "u" and op.params and op.params[2] == SLOT_MARKER
+             for q in op.qubits)
+    circuit, _ = circuit.observed_part(keep=slots)
     if method == "automatic":
         method, reason = choose_method(circuit, shots)
     else:
@@ -506,6 +511,7 @@ def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, see
         raw = getattr(exp.data, "memory", None)
         memory = [0] * shots if raw is None else [int(h, 16) & mask for h in raw]
         meta = dict(exp.metadata) if exp.metadata else {}
+        meta["simulated_qubits"] = n
         out.append(EngineResult(memory=memory, method=str(meta.get("method", method)), metadata=meta,
                                 reason=prep.reason, estimated_bytes=prep.need))
     return out if parameter_binds is not None else out[0]

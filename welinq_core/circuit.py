@@ -284,6 +284,60 @@ class Circuit:
                 used.update(op.qubits)
         return tuple(sorted(used))
 
+    def observed_part(self, keep: Iterable[int] = ()) -> tuple[Circuit, tuple[int, ...]]:
+        """The part of the circuit its measurements can see, and the qubits it keeps.
+
+        A qubit is kept when it is measured or linked to a measured qubit through a chain of
+        multi-qubit operations (gates, correlated channels). Every other qubit only ever
+        meets trace-preserving operations on a factor of the state that no measurement
+        reads, so dropping it leaves the distribution of every classical bit exactly as it
+        was: a 6-qubit circuit transpiled onto a 64-qubit cluster is simulated on 6 qubits.
+        Kept qubits are renumbered in order; the classical bits are unchanged. Qubits in
+        ``keep`` are kept as if they were measured.
+
+        Examples:
+            >>> c = Circuit(num_qubits=4, num_clbits=1, operations=(
+            ...     Operation(name="h", qubits=(3,)), Operation(name="cx", qubits=(3, 1)),
+            ...     Operation(name="x", qubits=(0,)), Operation(name="barrier", qubits=(0, 1, 2, 3)),
+            ...     Operation(name="measure", qubits=(1,), clbits=(0,))))
+            >>> small, kept = c.observed_part()
+            >>> kept, small.num_qubits, [(op.name, op.qubits) for op in small.operations]
+            ((1, 3), 2, [('h', (1,)), ('cx', (1, 0)), ('barrier', (0, 1)), ('measure', (0,))])
+        """
+        parent = list(range(self.num_qubits))
+
+        def root(q: int) -> int:
+            while parent[q] != q:
+                parent[q] = parent[parent[q]]
+                q = parent[q]
+            return q
+
+        measured: set[int] = set(keep)
+        for op in self.operations:
+            if op.name == "barrier":
+                continue
+            if op.name == "measure":
+                measured.update(op.qubits)
+            first = root(op.qubits[0]) if op.qubits else None
+            for q in op.qubits[1:]:
+                r = root(q)
+                if r != first:
+                    parent[r] = first
+        seen = {root(q) for q in measured}
+        kept = tuple(q for q in range(self.num_qubits) if root(q) in seen)
+        if len(kept) == self.num_qubits:
+            return self, kept
+        index = {q: i for i, q in enumerate(kept)}
+        ops = []
+        for op in self.operations:
+            qubits = tuple(index[q] for q in op.qubits if q in index)
+            if op.name == "barrier":
+                if qubits:
+                    ops.append(dataclasses.replace(op, qubits=qubits))
+            elif len(qubits) == len(op.qubits):
+                ops.append(dataclasses.replace(op, qubits=qubits))
+        return dataclasses.replace(self, num_qubits=len(kept), operations=tuple(ops)), kept
+
     def has_mid_circuit_measurement(self) -> bool:
         """Whether any qubit is acted upon after it was measured, or any op is conditioned."""
         measured: set[int] = set()

@@ -275,3 +275,20 @@ def test_progress_bar_only_for_long_runs_or_when_asked(capsys, monkeypatch):
     monkeypatch.setenv("WELINQ_PROGRESS", "0")
     backend.run([ghz(3)] * 6, shots=20, progress=True)
     assert "/6" not in capsys.readouterr().err
+
+
+def test_a_small_circuit_transpiled_onto_a_large_cluster_simulates_only_its_own_qubits():
+    # transpile(qc, backend) widens a 5-qubit circuit to the cluster's 32 qubits; the idle
+    # ones must not be simulated (a 32-qubit state vector, or a silent switch to MPS)
+    backend = ClusterBackend("ideal-4-ring")
+    qc = random_circuit(5, 5, 11)
+    isa = transpile(qc, backend, seed_transpiler=1)
+    assert isa.num_qubits == backend.num_qubits == 32
+    result = backend.run(isa, shots=3000, seed_simulator=2).result()
+    assert result.results[0].metadata["simulated_qubits"] <= 5
+    assert result.results[0].metadata["method"] == "statevector"
+    counts = result.get_counts()
+    aer = AerSimulator().run(transpile(qc, AerSimulator()), shots=3000, seed_simulator=5).result().get_counts()
+    keys = sorted(set(counts) | set(aer))
+    table = np.array([[counts.get(k, 0) for k in keys], [aer.get(k, 0) for k in keys]])
+    assert chi2_contingency(table + 1e-9)[1] > 1e-3
