@@ -219,6 +219,34 @@ def _run_on_stim(compiled: CompiledProgram, *, shots: int, seed: int | None, for
                         estimated_bytes=compiled.circuit.num_qubits * shots // 4)
 
 
+def _stim_can_run_groups(compiled: CompiledProgram, groups: list) -> bool:
+    """Whether stim can sample every shot group's circuit (they add fixed Paulis to the
+    compiled circuit's, which stim can run)."""
+    from welinq_core.qec.stim_sampler import stim_incompatibility
+
+    return all(stim_incompatibility(g.circuit(compiled)) is None for g in groups)
+
+
+def _run_groups_on_stim(compiled: CompiledProgram, groups: list, statistics: Any, *, shots: int,
+                        forced: bool) -> EngineResult:
+    """Every shot group (its own drawn errors or schedule) sampled with stim, each with its seed."""
+    memory = [0] * shots
+    first: EngineResult | None = None
+    for g in groups:
+        own = dataclasses.replace(compiled, circuit=g.circuit(compiled), drawn=None, per_shot_schedule=False)
+        res = _run_on_stim(own, shots=g.num_shots, seed=g.seed, forced=forced)
+        first = first or res
+        for i, v in zip(g.shots.tolist(), res.memory):  # type: ignore[arg-type]
+            memory[i] = v
+    assert first is not None
+    meta = dict(first.metadata, shot_groups=len(groups))
+    if statistics is not None:
+        meta["per_shot_schedule"] = statistics.to_dict()
+    reason = first.reason + (f"; {len(groups)} shot groups (noise events drawn per shot)" if len(groups) > 1 else "")
+    return EngineResult(memory=memory, method="stim", metadata=meta, reason=reason,
+                        estimated_bytes=first.estimated_bytes)
+
+
 def estimate_memory_bytes(method: str, num_qubits: int) -> int:
     """Rough peak memory of an Aer method for ``num_qubits`` qubits (complex128 amplitudes).
 
@@ -347,10 +375,15 @@ def sample_program(
     shots = _check_shots(shots)
     if not any(op.name == "measure" for op in compiled.circuit.operations):
         return EngineResult(memory=None, method="none", metadata={}, reason="the circuit measures nothing")
-    if method == "stim" or (method == "automatic" and compiled.drawn is None and not compiled.per_shot_schedule
-                            and _stim_can_run(compiled.circuit)):
+    one_circuit = compiled.drawn is None and not compiled.per_shot_schedule
+    if one_circuit and (method == "stim" or method == "automatic" and _stim_can_run(compiled.circuit)):
         return _run_on_stim(compiled, shots=shots, seed=seed, forced=method == "stim")
+    if method == "stim" and not _stim_can_run(compiled.circuit):  # refuse before drawing the shots
+        return _run_on_stim(compiled, shots=shots, seed=seed, forced=True)  # raises, naming the problem
     groups, statistics = plan_shots(compiled, shots=shots, seed=seed)
+    if method == "stim" or (method == "automatic" and _stim_can_run(compiled.circuit)
+                            and _stim_can_run_groups(compiled, groups)):
+        return _run_groups_on_stim(compiled, groups, statistics, shots=shots, forced=method == "stim")
     main, minors = groups[0], groups[1:]
     jobs: list[tuple[_Prepared, list]] = [(_prepare(main.circuit(compiled), compiled, main.num_shots, method), [main])]
     if len(minors) > 1 and compiled.drawn is not None and not compiled.per_shot_schedule:
