@@ -10,6 +10,7 @@ the link's ``bell_pair_rate_hz``), either only on request or ahead into buffer s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -68,6 +69,13 @@ class PairSource:
         start_s: Time at which the link starts generating. Defaults to 0.0.
         initial_pairs: Pairs the bank already holds at ``start_s`` (warm start; fresh
             at that time), at most ``capacity``. Defaults to 0.
+        plan_s: Prefetch plan: the times at which the program is planned to need this
+            link's pairs (sorted), used with ``lead_s``. Defaults to ().
+        lead_s: Prefetch lead in seconds, or None (default: a bank fills whenever a slot
+            is free). With a lead the bank starts the generation of the n-th planned pair
+            no earlier than ``plan_s[n] - lead_s`` (n counts the pairs consumed and
+            stored), and makes none beyond the plan; a request it cannot serve still
+            starts a generation at once.
 
     Examples:
         >>> source = PairSource(Link(bell_pair_rate_hz=1e3), capacity=1, rng=np.random.default_rng(1))
@@ -86,6 +94,8 @@ class PairSource:
         cutoff_s: float | None = None,
         start_s: float = 0.0,
         initial_pairs: int = 0,
+        plan_s: Sequence[float] = (),
+        lead_s: float | None = None,
     ) -> None:
         if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
             raise OptionsError(f"capacity={capacity!r} must be an integer >= 0 (0 = on demand)")
@@ -115,9 +125,14 @@ class PairSource:
             raise OptionsError(
                 f"initial_pairs={initial_pairs!r} must be an integer between 0 and the bank capacity "
                 f"{self.capacity}; lower the warm start or raise the capacity")
+        if lead_s is not None and not (isinstance(lead_s, (int, float)) and lead_s >= 0 and not math.isnan(lead_s)):
+            raise OptionsError(f"lead_s={lead_s!r} must be a time >= 0 seconds, or None (no prefetch plan)")
+        self.lead_s = None if lead_s is None else float(lead_s)
+        self.plan_s = tuple(sorted(float(x) for x in plan_s))
+        self._next_start = start_s
         self._stored = [float(start_s)] * initial_pairs
         self.num_generated = initial_pairs
-        self._next = self._start(start_s) if self.capacity > len(self._stored) else math.inf
+        self._next = self._start_gated(start_s) if self.capacity > len(self._stored) else math.inf
 
     @property
     def num_stored(self) -> int:
@@ -132,12 +147,34 @@ class PairSource:
         end = t + k * period
         self.busy_intervals.append((t, end))
         self._next_end = end
+        self._next_start = t
+        self._next_k = k
         self.num_attempts += k
         return end + herald
 
+    def gate_s(self, t: float) -> float:
+        """Earliest start, not before ``t``, of the next generation the prefetch plan
+        allows (``t`` without a plan; ``math.inf`` once the plan is covered)."""
+        if self.lead_s is None:
+            return t
+        n = self.num_consumed + len(self._stored)
+        if n >= len(self.plan_s):
+            return math.inf
+        return max(t, self.plan_s[n] - self.lead_s)
+
+    def _start_gated(self, t: float) -> float:
+        g = self.gate_s(t)
+        return math.inf if g == math.inf else self._start(g)
+
+    def _cancel_planned(self) -> None:
+        """Forget the scheduled generation that has not started yet."""
+        self.busy_intervals.pop()
+        self.num_attempts -= self._next_k
+        self._next = math.inf
+
     def _resume(self, t: float) -> None:
         if self._next == math.inf and len(self._stored) < self.capacity:
-            self._next = self._start(max(t, self._busy_until))
+            self._next = self._start_gated(max(t, self._busy_until))
 
     def advance(self, t: float) -> None:
         """Run generation and discards up to time ``t`` (inclusive)."""
@@ -157,7 +194,7 @@ class PairSource:
                 self._stored.append(g)
                 self.num_generated += 1
                 self._busy_until = self._next_end
-                self._next = self._start(self._next_end) if len(self._stored) < self.capacity else math.inf
+                self._next = self._start_gated(self._next_end) if len(self._stored) < self.capacity else math.inf
         self.now = t
 
     def _take_stored(self, t: float) -> float | None:
@@ -170,8 +207,7 @@ class PairSource:
                     self.num_lost += 1
                     self._resume(t)
                     continue
-            self._resume(t)
-            return g
+            return g  # the caller counts it consumed, then resumes generation
         return None
 
     def take(self, t: float) -> float | None:
@@ -184,6 +220,7 @@ class PairSource:
             return None
         self.num_hits += 1
         self.num_consumed += 1
+        self._resume(t)
         return g
 
     def request(self, t: float) -> tuple[float, float, bool]:
@@ -199,11 +236,13 @@ class PairSource:
         self.num_generated += 1
         if self.rate_hz is None:
             return t, t, False
+        if self.lead_s is not None and self._next != math.inf and self._next_start > max(t, self._busy_until):
+            self._cancel_planned()  # a planned generation not started yet: start it now
         if self._next == math.inf:
             self._next = self._start(max(t, self._busy_until))
         d = self._next
         self._busy_until = self._next_end
-        self._next = self._start(self._next_end) if self.capacity > 0 else math.inf
+        self._next = self._start_gated(self._next_end) if self.capacity > 0 else math.inf
         return d, d, False
 
     def discard_held(self) -> None:

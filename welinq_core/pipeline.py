@@ -94,6 +94,7 @@ def compile_program(
     distillation: Any = None,
     distillation_rounds: int | None = None,
     distillation_target_fidelity: float | None = None,
+    prefetch: float | str | None = "auto",
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -124,6 +125,11 @@ def compile_program(
         distillation, distillation_rounds, distillation_target_fidelity: Distil every
             link's pairs in the schedule (see :func:`~welinq_core.schedule.schedule`);
             default None: pairs are used as delivered.
+        prefetch: Links generate each pair ahead of its planned use by a lead (see
+            :mod:`~welinq_core.schedule.prefetch`): ``"auto"`` (default: each link's
+            expected delivery time, so pairs are due when the packet opens, without
+            filling the bank long before and ageing there), a lead in seconds, or None
+            (the bank fills whenever a slot is free).
 
     The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
     given): ideal runs simulate exactly the noiseless rendering.
@@ -147,7 +153,7 @@ def compile_program(
         partition = partition_circuit(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
     program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
     timed = schedule(program, seed=seed, distillation=distillation, distillation_rounds=distillation_rounds,
-                     distillation_target_fidelity=distillation_target_fidelity)
+                     distillation_target_fidelity=distillation_target_fidelity, prefetch=prefetch)
     noise_summary = None
     drawn = None
     if not cluster.is_ideal or pair_states is not None:
@@ -178,7 +184,7 @@ def compile_program(
     rendering = "drawn" if draw_per_shot and effective_rendering == "exact" else effective_rendering
     distilled = distillation_rounds_per_link(cluster, distillation, distillation_rounds, distillation_target_fidelity)
     settings = {"capacities": bank_capacities(cluster, bank=True, bank_capacity=None), "warmup_s": 0.0,
-                "distillation": distilled}
+                "distillation": distilled, "prefetch": dict(timed.prefetch_plan) or None}
     # The schedule is random when a used link has a finite rate or distils (failures are random).
     random_schedule = any(cluster.link(*u.link).bell_pair_rate_hz is not None or tuple(sorted(u.link)) in distilled
                           for u in program.bell_pairs)

@@ -39,8 +39,15 @@ pairs (:mod:`~welinq_core.schedule.distillation`): raw pairs wait in memory for 
 partners, every round takes the local gates and one classical exchange, failures are
 discarded, and the link usage counts raw and delivered pairs.
 
-Simplifications: pairs are requested only at the packet open (no prefetching);
-communication qubits and buffer slots are not shared between links; local gates on
+With ``prefetch`` (a lead in seconds, or ``"auto"``: each link's expected delivery
+time) the links follow the program's plan (:mod:`~welinq_core.schedule.prefetch`):
+the n-th pair a link is planned to hand out (at the request times of the run with
+instantaneous pairs) is generated from ``planned - lead`` on, into the bank's slots;
+the schedule then also runs the same shot with requests at the packet open and
+records the stall saved and the mean pair fidelity this costs.
+
+Simplifications: without ``prefetch``, pairs are requested at the packet open (or a
+bank fills whenever a slot is free); communication qubits and buffer slots are not shared between links; local gates on
 different qubits of a QPU run in parallel.
 
 The package: :mod:`~welinq_core.schedule.records` (what is recorded),
@@ -70,6 +77,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +87,7 @@ from welinq_core.lowering import DistributedProgram
 from welinq_core.pair_source import PairSource, effective_cutoff_s  # re-exported
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.schedule.distillation import DistillationPolicy, DistillingSource, link_distillation
+from welinq_core.schedule.prefetch import planned_requests, prefetch_leads
 from welinq_core.schedule.records import (
     BOTTLENECKS,
     IdleInterval,
@@ -119,6 +128,7 @@ def schedule(
     distillation_rounds: int | None = None,
     distillation_target_fidelity: float | None = None,
     bank_warm_start: int | str | None = None,
+    prefetch: float | str | None = None,
 ) -> Schedule:
     """Schedule one shot of a lowered program on its cluster.
 
@@ -146,13 +156,22 @@ def schedule(
             capacity), fresh at that time; None (default) starts empty. The schedule then
             also runs the same shot cold and records the stall time saved
             (``warm_start_stall_saved_s``).
+        prefetch: Generate each link's pairs ahead of their planned use by a lead:
+            ``"auto"`` (each link's expected delivery time,
+            :func:`~welinq_core.schedule.prefetch.expected_delivery_s`), a lead in
+            seconds, or None (default: no plan; see ``bank``). Prefetched pairs wait in
+            the bank's slots (``bank_capacity``, else the memory's capacity, else the
+            communication qubits), whatever ``bank``. The schedule then also runs the same
+            shot with requests at the packet open and no bank, and records
+            ``prefetch_stall_saved_s`` and ``prefetch_fidelity_cost``.
 
     Returns:
         The :class:`Schedule`.
 
     Raises:
         OptionsError: On a negative warm-up, a bank capacity below 1, a warm start larger
-            than a bank's capacity (or without banks), or a distillation
+            than a bank's capacity (or without banks), a prefetch lead that is negative or
+            not a number (nor ``"auto"``), or a distillation
             setting that is invalid or whose target fidelity no number of rounds reaches
             (the message names the best reachable).
         InfeasibleError: If pairs keep expiring at the cutoff before every hop of a
@@ -174,25 +193,45 @@ def schedule(
     if bank_capacity is not None and (not isinstance(bank_capacity, int) or isinstance(bank_capacity, bool)
                                       or bank_capacity < 1):
         raise OptionsError(f"bank_capacity={bank_capacity!r} must be an integer >= 1, or None (memory capacity)")
-    capacities = bank_capacities(program.cluster, bank=bank, bank_capacity=bank_capacity)
     distilled = distillation_rounds_per_link(program.cluster, distillation, distillation_rounds,
                                              distillation_target_fidelity)
-    warm = warm_start_pairs(program.cluster, capacities, bank_warm_start)
-    run = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities, warmup_s=float(warmup_s),
-                        instant_pairs=False, zero_latency=False, distillation=distilled, warm_start=warm)
-    saved = None
-    if warm:
-        cold = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities,
-                             warmup_s=float(warmup_s), instant_pairs=False, zero_latency=False,
-                             distillation=distilled)
-        saved = float(sum(p.stall_s for p in cold.packets) - sum(p.stall_s for p in run.packets))  # type: ignore[union-attr]
+    leads = prefetch_leads(program.cluster, prefetch, distilled)
+    capacities = bank_capacities(program.cluster, bank=bank or bool(leads), bank_capacity=bank_capacity)
     with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                                  instant_pairs=True, zero_latency=False)
     local = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
                           instant_pairs=True, zero_latency=True)
+    plan = planned_requests(with_latency.requests, leads, distilled) if leads else {}
+    warm = warm_start_pairs(program.cluster, capacities, bank_warm_start)
+    run = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities, warmup_s=float(warmup_s),
+                        instant_pairs=False, zero_latency=False, distillation=distilled, warm_start=warm,
+                        prefetch=plan or None)
+    extra: dict[str, Any] = {}
+    if warm:
+        cold = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities,
+                             warmup_s=float(warmup_s), instant_pairs=False, zero_latency=False,
+                             distillation=distilled, prefetch=plan or None)
+        extra["warm_start_stall_saved_s"] = _stall(cold) - _stall(run)
+    if leads:
+        at_open = simulate_shot(program, rng=np.random.default_rng(seed),
+                                capacities=bank_capacities(program.cluster, bank=False, bank_capacity=None),
+                                warmup_s=float(warmup_s), instant_pairs=False, zero_latency=False,
+                                distillation=distilled)
+        extra.update(policy="prefetch", prefetch_plan=plan, prefetch_lead_s=tuple(sorted(leads.items())),
+                     prefetch_stall_saved_s=_stall(at_open) - _stall(run),
+                     prefetch_fidelity_cost=_mean_fidelity(at_open) - _mean_fidelity(run))
     timed = assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
                               seed=seed if isinstance(seed, int) else None)
-    return timed if saved is None else dataclasses.replace(timed, warm_start_stall_saved_s=saved)
+    return dataclasses.replace(timed, **extra) if extra else timed
+
+
+def _stall(run: ShotRun) -> float:
+    return float(sum(p.stall_s for p in run.packets))  # type: ignore[union-attr]
+
+
+def _mean_fidelity(run: ShotRun) -> float:
+    fids = [p.probabilities[0] for p in run.pairs]  # type: ignore[union-attr]
+    return float(np.mean(fids)) if fids else 1.0
 
 
 def warm_start_pairs(cluster: Cluster, capacities: dict[tuple[str, str], int],

@@ -7,7 +7,7 @@ verdict and a JSON-friendly :meth:`Schedule.summary` for the report.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -190,8 +190,8 @@ class Schedule:
         local_makespan_s: Duration with instantaneous pairs and zero latency (the
             local critical path, protocol gates included).
         latency_makespan_s: Duration with instantaneous pairs and real latency.
-        policy: ``"bank"``, ``"on-demand"``, or ``"instantaneous"`` when every link
-            has an unlimited rate.
+        policy: ``"bank"``, ``"on-demand"``, ``"prefetch"``, or ``"instantaneous"``
+            when every link has an unlimited rate.
         operations: Timing of every step, in step order.
         pairs: Every consumed pair, in ledger order.
         packets: Timing of every packet.
@@ -205,6 +205,18 @@ class Schedule:
         seed: The seed given to :func:`schedule`.
         warm_start_stall_saved_s: With a bank warm start, the stall time of the same
             shot (same seed) started cold minus this shot's; else None.
+        prefetch_lead_s: With prefetch, ``((link, lead_s), ...)`` of the prefetching
+            links; else ().
+        prefetch_plan: With prefetch, ``{link: (lead_s, planned raw-pair request
+            times)}`` (pass it to
+            :func:`~welinq_core.schedule.simulation.simulate_shot` as ``prefetch`` to draw
+            more shots under the same plan); else empty.
+        prefetch_stall_saved_s: With prefetch, the stall time of the same shot (same
+            seed) with pairs requested at the packet open (no bank) minus this shot's;
+            else None.
+        prefetch_fidelity_cost: With prefetch, the mean consumed-pair fidelity of that
+            same shot minus this shot's (the cost of storing pairs longer; negative
+            when prefetching delivers fresher pairs); else None.
     """
 
     makespan_s: float
@@ -221,6 +233,11 @@ class Schedule:
     verdict: str
     seed: int | None = None
     warm_start_stall_saved_s: float | None = None
+    prefetch_lead_s: tuple[tuple[tuple[str, str], float], ...] = ()
+    prefetch_plan: Mapping[tuple[str, str], tuple[float, tuple[float, ...]]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False)
+    prefetch_stall_saved_s: float | None = None
+    prefetch_fidelity_cost: float | None = None
 
     # -- derived ---------------------------------------------------------------------
     @property
@@ -282,6 +299,9 @@ class Schedule:
             "copy_idle_total_s": sig(float(sum(self.copy_idle_durations().values()))),
             **({} if self.warm_start_stall_saved_s is None else {
                 "warm_start_stall_saved_s": sig(self.warm_start_stall_saved_s)}),
+            **({} if self.prefetch_stall_saved_s is None else {
+                "prefetch_stall_saved_s": sig(self.prefetch_stall_saved_s),
+                "prefetch_fidelity_cost": sig(self.prefetch_fidelity_cost)}),  # type: ignore[arg-type]
             "stall per QPU": ", ".join(f"{q} {fmt_time(s)}" for q, s in self.stall_s_per_qpu),
             "pairs_consumed": len(self.pairs),
             "pairs_generated": sum(l.generated for l in self.links),

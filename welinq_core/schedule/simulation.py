@@ -67,6 +67,8 @@ class ShotRun:
     packets: list[PacketTiming | None]
     busy: dict[int, list[tuple[float, float, int]]]
     sources: dict[tuple[str, str], PairSource]
+    #: ``(time, link)`` of every pair request made at a packet (or teleport) open.
+    requests: list[tuple[float, tuple[str, str]]] = dataclasses.field(default_factory=list)
 
 
 def simulate_shot(
@@ -79,11 +81,17 @@ def simulate_shot(
     zero_latency: bool,
     distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
     warm_start: Mapping[tuple[str, str], int] | None = None,
+    prefetch: Mapping[tuple[str, str], tuple[float, Sequence[float]]] | None = None,
 ) -> ShotRun:
-    """Run one shot of ``program`` (see :class:`ShotSimulation`)."""
+    """Run one shot of ``program`` (see :class:`ShotSimulation`).
+
+    ``prefetch`` maps links to ``(lead_s, planned request times)``
+    (:func:`~welinq_core.schedule.prefetch.planned_requests`): those links generate
+    ahead of the plan by the lead, into their ``capacities`` slots.
+    """
     return ShotSimulation(program, rng=rng, capacities=capacities, warmup_s=warmup_s,
                           instant_pairs=instant_pairs, zero_latency=zero_latency,
-                          distillation=distillation, warm_start=warm_start).run()
+                          distillation=distillation, warm_start=warm_start, prefetch=prefetch).run()
 
 
 class ShotSimulation:
@@ -100,6 +108,7 @@ class ShotSimulation:
         zero_latency: bool,
         distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
         warm_start: Mapping[tuple[str, str], int] | None = None,
+        prefetch: Mapping[tuple[str, str], tuple[float, Sequence[float]]] | None = None,
     ) -> None:
         self.program = program
         cluster: Cluster = program.cluster
@@ -122,9 +131,11 @@ class ShotSimulation:
             distillation = link_distillation(cluster)
         if not instant_pairs:
             for key, _link in cluster.links:
+                lead, plan = (prefetch or {}).get(key, (None, ()))
                 self.sources[key] = PairSource(_link, capacity=capacities[key], rng=rng,  # type: ignore[arg-type]
                                                start_s=-warmup_s,
-                                               initial_pairs=(warm_start or {}).get(key, 0))
+                                               initial_pairs=(warm_start or {}).get(key, 0),
+                                               plan_s=plan, lead_s=lead)
                 if distillation and key in distillation:  # the link hands out distilled pairs
                     rounds, protocol = distillation[key]
                     self.sources[key] = DistillingSource(  # type: ignore[assignment]
@@ -147,6 +158,7 @@ class ShotSimulation:
         self.packet_records: list[PacketTiming | None] = [None] * self.n_pk
         self.busy: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
         self.open_state: dict[int, dict[str, Any]] = {}
+        self.requests: list[tuple[float, tuple[str, str]]] = []
 
     # -- setup ---------------------------------------------------------------------
     def _resources(self) -> tuple[list[tuple[Resource, ...]], dict[int, str]]:
@@ -344,7 +356,9 @@ class ShotSimulation:
         hops = len(self.packets[p].bell_pairs)  # type: ignore[index]
         self.open_state[p] = {"step": s, "request": self.now, "held": [None] * hops,  # type: ignore[index]
                               "requests": 0}
+        route = self.packets[p].route  # type: ignore[index]
         for h in range(hops):
+            self.requests.append((self.now, tuple(sorted(route[h : h + 2]))))  # type: ignore[arg-type]
             self.issue(p, h, self.now)  # type: ignore[arg-type]
 
     def start_close(self, s: int) -> None:
@@ -394,7 +408,8 @@ class ShotSimulation:
             stuck = [i for i, o in enumerate(self.ops) if o is None][:5]
             raise RuntimeError(f"schedule: steps {stuck} never ran; please report this bug")  # internal invariant
         return ShotRun(makespan=self.makespan, ops=self.ops, pairs=self.pair_records,  # type: ignore[arg-type]
-                       packets=self.packet_records, busy=self.busy, sources=self.sources)
+                       packets=self.packet_records, busy=self.busy, sources=self.sources,
+                       requests=self.requests)
 
 
 def idle_intervals(program: DistributedProgram, busy: dict[int, list[tuple[float, float, int]]]) -> list[IdleInterval]:
