@@ -69,6 +69,7 @@ from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 from welinq_core.cluster import QPU, Cluster
+from welinq_core.delivered import delivered_rate_hz
 from welinq_core.errors import ClusterSpecError, SimulationTooLargeError
 from welinq_core.lowering import route
 from welinq_core.pipeline import compile_program
@@ -251,7 +252,8 @@ def _remote_gate_cost(cluster: Cluster, gate: str, source: str, target: str,
     fidelity = min(1.0, max(0.0, fidelity))
     packets = compiled.program.packets
     path = packets[0].route if packets else route(cluster, source, target)
-    rates = [cluster.link(a, b).bell_pair_rate_hz for a, b in zip(path, path[1:])]
+    rates = [delivered_rate_hz(cluster.link(a, b), qpus=(cluster.qpu(a), cluster.qpu(b)))  # distilling links: slower
+             for a, b in zip(path, path[1:])]
     wait = _expected_max_wait_s([r for r in rates if r is not None])
     summary = compiled.report.noise["packets"] if compiled.report.noise else []
     eff = tuple(summary[0]["effective_pair"]) if len(summary) == 1 else None

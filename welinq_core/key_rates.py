@@ -1,11 +1,13 @@
 """Quantum-safe view of a cluster: BBM92 key rates per link and per route.
 
-For each link, the delivered pair (``Link.pauli_probabilities``) and rate
-(``Link.bell_pair_rate_hz``) give the QBER in Z and X, the secret fraction and the
-secret key rate (:func:`welinq_core.physics.qkd.bbm92_key_rate`). For two QPUs without
-a direct link, the shortest route's pair is the swap of its links' delivered pairs
-(perfect swaps, :func:`welinq_core.routing.route_pair`) and its rate is the slowest
-link's: both are upper bounds, since memory waiting and swap latency are not included.
+For each link, the delivered pair and rate (:func:`welinq_core.delivered.delivered_pair`
+and :func:`~welinq_core.delivered.delivered_rate_hz`: the raw pair and rate, or what the
+link's own distillation policy hands out) give the QBER in Z and X, the secret fraction
+and the secret key rate (:func:`welinq_core.physics.qkd.bbm92_key_rate`). For two QPUs
+without a direct link, the shortest route's pair is the swap of its links' delivered
+pairs (perfect swaps, :func:`~welinq_core.physics.swap_chain`) and its rate is the
+slowest link's: both are upper bounds, since memory waiting and swap latency are not
+included.
 Formulas: docs/physics.md 2.9.
 
 Examples:
@@ -22,9 +24,11 @@ import itertools
 from typing import Any
 
 from welinq_core.cluster import Cluster
+from welinq_core.delivered import delivered_pair, delivered_rate_hz
 from welinq_core.physics.bell_pair import BellPair
 from welinq_core.physics.qkd import DEFAULT_ERROR_CORRECTION_EFFICIENCY, KeyRateEstimate, bbm92_key_rate
-from welinq_core.routing import route_links, route_pair, shortest_route
+from welinq_core.physics.swapping import swap_chain
+from welinq_core.routing import shortest_route
 
 __all__ = ["RouteKeyRate", "cluster_key_rates", "link_key_rates"]
 
@@ -68,12 +72,17 @@ def link_key_rates(cluster: Cluster, **kwargs: Any) -> tuple[RouteKeyRate, ...]:
         ['qpu0-qpu1', 'qpu1-qpu2', 'qpu2-qpu3']
     """
     out = []
-    for a, b, data in cluster.network().edges(data=True):
+    for a, b, _ in cluster.network().edges(data=True):
         a, b = sorted((a, b))
-        link = data["link"]
-        out.append(RouteKeyRate(route=(a, b), kind="link", estimate=_estimate(
-            BellPair.from_probabilities(link.pauli_probabilities), link.bell_pair_rate_hz, **kwargs)))
+        pair, rate = _delivered(cluster, a, b)
+        out.append(RouteKeyRate(route=(a, b), kind="link", estimate=_estimate(pair, rate, **kwargs)))
     return tuple(sorted(out, key=lambda r: r.route))
+
+
+def _delivered(cluster: Cluster, a: str, b: str) -> tuple[BellPair, float | None]:
+    link = cluster.link(a, b)
+    qpus = (cluster.qpu(a), cluster.qpu(b))
+    return delivered_pair(link, qpus=qpus), delivered_rate_hz(link, qpus=qpus)
 
 
 def cluster_key_rates(
@@ -111,8 +120,8 @@ def cluster_key_rates(
                 route = shortest_route(cluster, a, b)
             except ValueError:  # not connected: no key
                 continue
-            rates = [link.bell_pair_rate_hz for link in route_links(cluster, route)]
-            finite = [r for r in rates if r is not None]
+            hops = [_delivered(cluster, u, v) for u, v in zip(route, route[1:])]
+            finite = [rate for _, rate in hops if rate is not None]
             rows.append(RouteKeyRate(route=route, kind="route", estimate=_estimate(
-                route_pair(cluster, route), min(finite) if finite else None, **kwargs)))
+                swap_chain([pair for pair, _ in hops]), min(finite) if finite else None, **kwargs)))
     return tuple(rows)
