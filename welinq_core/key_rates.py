@@ -120,7 +120,7 @@ def cluster_key_rates(
                 route = shortest_route(cluster, a, b)
             except ValueError:  # not connected: no key
                 continue
-            hops = [_delivered(cluster, u, v) for u, v in zip(route, route[1:])]
+            hops = [_delivered(cluster, u, v) for u, v in itertools.pairwise(route)]
             finite = [rate for _, rate in hops if rate is not None]
             rows.append(RouteKeyRate(route=route, kind="route", estimate=_estimate(
                 swap_chain([pair for pair, _ in hops]), min(finite) if finite else None, **kwargs)))

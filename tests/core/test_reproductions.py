@@ -106,6 +106,9 @@ def test_docs_quote_the_computed_prediction_and_residuals():
     for residual in (p.remote_cz_residual, p.grover_residual):
         assert f"{residual:+.3f}" in numbers, (residual, sorted(numbers))
     assert (p.measured_remote_cz, p.measured_grover) == (MAIN_2025_MEASURED["remote_cz_fidelity"], 0.71)
+    readme = (DOCS.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"remote-CZ process fidelity\nof {p.remote_cz_process_fidelity:.3f}" in readme
+    assert f"Grover success of {p.grover_success:.3f}" in readme
 
 
 def test_docs_quote_the_one_knob_fit():

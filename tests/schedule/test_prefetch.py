@@ -122,17 +122,17 @@ def test_prefetch_never_generates_beyond_the_plan_and_requests_still_get_served(
     src = PairSource(link, capacity=2, rng=np.random.default_rng(0), plan_s=(1e-3,), lead_s=GEN_S)
     src.advance(1e-3)
     assert src.num_stored == 1 and src.num_generated == 1
-    g, d, from_bank = src.request(1e-3)
+    g, _, from_bank = src.request(1e-3)
     assert from_bank and g == pytest.approx(1e-3)
     src.advance(1.0)
     assert src.num_generated == 1  # the plan is covered: nothing more made ahead
-    g2, d2, from_bank2 = src.request(1.0)  # an unplanned request is served on demand
+    _, d2, from_bank2 = src.request(1.0)  # an unplanned request is served on demand
     assert not from_bank2 and d2 == pytest.approx(1.0 + GEN_S)
 
 
 def test_an_early_request_starts_a_planned_generation_at_once():
     src = PairSource(_link(), capacity=1, rng=np.random.default_rng(0), plan_s=(1.0,), lead_s=GEN_S)
-    g, d, from_bank = src.request(0.5)  # before the planned start 1.0 - lead
+    _, d, from_bank = src.request(0.5)  # before the planned start 1.0 - lead
     assert not from_bank and d == pytest.approx(0.5 + GEN_S)
     assert src.busy_s(0.0, 2.0) == pytest.approx(GEN_S)
 

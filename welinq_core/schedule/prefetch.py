@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from welinq_core.cluster import QPU, Cluster, Link
 from welinq_core.errors import OptionsError
 
-__all__ = ["PREFETCH_CHOICES", "expected_delivery_s", "prefetch_leads", "planned_requests"]
+__all__ = ["PREFETCH_CHOICES", "expected_delivery_s", "planned_requests", "prefetch_leads"]
 
 #: Named prefetch settings (besides a lead in seconds and None).
 PREFETCH_CHOICES = ("auto",)
