@@ -1,7 +1,8 @@
 """``welinq links CLUSTER``: the quantum-safe view of a cluster's links and routes.
 
 For every link (and the shortest route between QPUs without a direct link) it prints the
-delivered pair's fidelity and rate, the BBM92 error rates in Z and X, the secret fraction
+delivered pair's fidelity and rate (after the link's own distillation, if any, with the raw
+pair noted), the BBM92 error rates in Z and X, the secret fraction
 ``1 - h(e_x) - f h(e_z)`` and the secret key rate in bit/s (docs/physics.md 2.9).
 """
 
@@ -49,6 +50,11 @@ def cmd_links(args: argparse.Namespace) -> int:
     for r in rows:
         e = r.estimate
         note = "" if r.kind == "link" else "  (route: swapped pairs, slowest link's rate; upper bound)"
+        if r.kind == "link":
+            link = cluster.link(*r.route)
+            if link.distillation is not None and link.distillation_rounds and link.bell_pair_fidelity < 1.0:
+                note = (f"  (distilled: {link.distillation}, {link.distillation_rounds} round(s) from raw F "
+                        f"{link.bell_pair_fidelity:.4f} at {_fmt_rate(link.bell_pair_rate_hz, 'Hz')})")
         print(f"  {r.label}: F {e.fidelity:.4f}, pairs {_fmt_rate(e.pair_rate_hz, 'Hz')}, "
               f"QBER Z {100 * e.qber_z:.2f} % X {100 * e.qber_x:.2f} %, secret fraction "
               f"{e.secret_fraction:.3f}, key {_fmt_rate(e.secret_key_rate_bps, 'bit/s')}{note}")

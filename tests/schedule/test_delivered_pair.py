@@ -105,7 +105,9 @@ def test_key_rates_and_cli_quote_the_delivered_pair(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["rows"][0]["fidelity"] == pytest.approx(pair.fidelity, abs=1e-12)
     assert main(["links", str(path), "--no-routes"]) == 0
-    assert f"F {pair.fidelity:.4f}" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert f"F {pair.fidelity:.4f}" in text
+    assert "(distilled: dejmps, 1 round(s) from raw F 0.8500 at 100 Hz)" in text
 
 
 def test_qiskit_target_quotes_the_delivered_pair_and_rate():
