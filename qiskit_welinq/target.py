@@ -94,7 +94,8 @@ MAX_EXPLICIT_QUBIT_PAIRS = 48 * 47
 
 #: Gates a QPU without ``native_gates`` advertises: every gate of the core (a QPU with
 #: ``native_gates=None`` executes them all). Each Target entry costs time in Qiskit's
-#: layout passes and in ``AerSimulator.from_backend`` (about 10 ms per entry there);
+#: layout passes and in ``AerSimulator.from_backend`` (10-20 ms per entry there; its
+#: equal entries are built once by :func:`qiskit_welinq.aer_noise.aer_noise_model`);
 #: give QPUs ``native_gates`` for a smaller Target.
 DEFAULT_GATES = gates.supported_gates()
 
