@@ -114,3 +114,28 @@ def test_plain_channel_equals_the_renderers_channel(raw, qubits, condition):
     general = [op for _, _, _, op in renderer.inserts]
     fast = plain_channel(qubits, terms, condition)
     assert general == ([] if fast is None else [fast])
+
+
+def _channel_by_hand(qubits, terms, condition):
+    """pauli_channel_op's definition, computed directly on ``qubits`` (no template)."""
+    merged: dict[str, float] = {}
+    for lab, p in terms:
+        if p > 0:
+            merged[lab] = merged.get(lab, 0.0) + p
+    if all(set(lab) <= {"I"} for lab in merged):
+        return None
+    total = sum(merged.values())
+    items = sorted(merged.items(), key=lambda kv: (kv[0] != "I" * len(qubits), kv[0]))
+    return Operation(name="pauli_channel", qubits=tuple(qubits), pauli_terms=tuple((lab, p / total) for lab, p in items),
+                     condition=condition)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TERMS, st.permutations([3, 8]), st.permutations([5, 1]),
+       st.sampled_from([None, Condition(clbits=(0,), value=1)]))
+def test_channel_templates_copied_onto_other_qubits_equal_the_channel_built_there(raw, first, second, condition):
+    from welinq_core.noise.channels import pauli_channel_op
+
+    for qubits in (first, second, first):  # the second and third calls reuse the template
+        assert pauli_channel_op(qubits, raw, condition) == _channel_by_hand(qubits, raw, condition)
+    assert pauli_channel_op(first, [list(t) for t in raw], condition) == _channel_by_hand(first, raw, condition)

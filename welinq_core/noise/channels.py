@@ -131,7 +131,23 @@ def check_pair_states(states: Sequence[Sequence[float]], n: int) -> tuple[tuple[
 
 
 def pauli_channel_op(qubits: Sequence[int], terms: Sequence[tuple[str, float]], condition: Condition | None = None) -> Operation | None:
-    """A pauli_channel op with merged labels, or None when it is the identity."""
+    """A pauli_channel op with merged labels, or None when it is the identity.
+
+    The channel is built once per noise table (and condition) and copied onto ``qubits``:
+    a big circuit repeats a few tables on many qubits.
+    """
+    qubits = tuple(qubits)
+    key = tuple(terms)
+    try:
+        template = _channel_template(key, len(qubits), condition)
+    except TypeError:  # unhashable terms (e.g. lists): no cache
+        template = _channel_template.__wrapped__(key, len(qubits), condition)
+    return None if template is None else template.on_qubits(qubits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _channel_template(terms: tuple[tuple[str, float], ...], k: int, condition: Condition | None) -> Operation | None:
+    """:func:`pauli_channel_op` on qubits ``0..k-1``."""
     merged: dict[str, float] = {}
     for lab, p in terms:
         if p > 0:
@@ -139,7 +155,6 @@ def pauli_channel_op(qubits: Sequence[int], terms: Sequence[tuple[str, float]], 
     if all(set(lab) <= {"I"} for lab in merged):
         return None
     total = sum(merged.values())
-    items = sorted(merged.items(), key=lambda kv: (kv[0] != "I" * len(qubits), kv[0]))
+    items = sorted(merged.items(), key=lambda kv: (kv[0] != "I" * k, kv[0]))
     items = [(lab, p / total) for lab, p in items]
-    return Operation(name="pauli_channel", qubits=tuple(qubits), pauli_terms=tuple(items), condition=condition)
-
+    return Operation(name="pauli_channel", qubits=tuple(range(k)), pauli_terms=tuple(items), condition=condition)
