@@ -86,9 +86,9 @@ class ClusterBackend(BackendV2):
             ``stim``, ``stabilizer`` (Aer's), ``density_matrix``, ``statevector``,
             ``matrix_product_state``. Defaults to ``"automatic"``.
         assignment: Optional fixed ``{qubit: qpu}`` placement. Defaults to None.
-        protocols: Remote-operation protocols: ``"auto"`` (the cheaper of TeleGate
-            and TeleGate+TeleData for each circuit), ``("telegate",)`` or
-            ``("telegate", "teledata")``. Defaults to ``"auto"``.
+        protocols: Remote-operation protocols: ``"auto"`` (the cheapest of TeleGate,
+            TeleGate+TeleData and TeleData for each circuit), ``("telegate",)``,
+            ``("telegate", "teledata")`` or ``("teledata",)``. Defaults to ``"auto"``.
         progress: Show a progress bar (over the tasks of a job, or over the shot
             groups of a single circuit): True, False, or None (only when the run takes
             more than a few seconds; ``WELINQ_PROGRESS=0`` turns it off). Defaults to None.

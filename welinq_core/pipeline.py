@@ -108,9 +108,9 @@ def compile_program(
             ``{qubit: qpu}`` mapping); skips partitioning.
         partition_method: Partitioning method passed to
             :func:`~welinq_core.partitioning.partition_circuit` (None = its default).
-        protocols: Remote-operation protocols: ``"auto"`` (default, the cheaper of
-            TeleGate and TeleGate+TeleData per circuit), ``("telegate",)`` or
-            ``("telegate", "teledata")``, see :func:`~welinq_core.lowering.lower`.
+        protocols: Remote-operation protocols: ``"auto"`` (default, the cheapest of
+            TeleGate, TeleGate+TeleData and TeleData per circuit), ``("telegate",)``,
+            ``("telegate", "teledata")`` or ``("teledata",)``, see :func:`~welinq_core.lowering.lower`.
         pair_states: Optional ``(p_I, p_X, p_Y, p_Z)`` per ledger pair (see
             :func:`~welinq_core.noise.add_noise`); forces the noise stage. Defaults to
             the schedule's aged pair states.

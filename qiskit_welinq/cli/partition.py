@@ -41,8 +41,8 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--objective", default="ebits", help="ebits (fewest Bell pairs) or fidelity")
     p.add_argument("--protocols", default="auto",
-                   help="auto (default: the cheaper of telegate and telegate,teledata), telegate, "
-                        "or telegate,teledata (also teleport qubits)")
+                   help="auto (default: the cheapest of telegate, telegate,teledata and teledata), "
+                        "telegate, telegate,teledata (also teleport qubits) or teledata (moves only)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="return the best plan found within this many seconds")
     p.add_argument("--quiet", action="store_true", help="no status lines on stderr")

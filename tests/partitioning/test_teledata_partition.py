@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from welinq_core import Cluster, lower, partition_circuit
 from welinq_core.circuit import Circuit, Operation
-from welinq_core.errors import OptionsError
+from welinq_core.errors import InsufficientQubitsError, OptionsError
+from welinq_core.lowering.planner import AUTO_SETS
 from welinq_core.pipeline import compile_program
+from welinq_core.reference import simulate
 from tests.strategies import clusters_for, unitary_circuits
 
 
@@ -20,7 +23,7 @@ def test_claimed_pairs_are_consumed_and_auto_never_worse_than_telegate(data, cir
     auto = partition_circuit(circuit, cluster, seed=seed)  # protocols="auto" is the default
     gate = partition_circuit(circuit, cluster, seed=seed, protocols="telegate")
     both = partition_circuit(circuit, cluster, seed=seed, protocols=("telegate", "teledata"))
-    assert auto.protocols in (("telegate",), ("telegate", "teledata")) and gate.protocols == ("telegate",)
+    assert auto.protocols in AUTO_SETS and gate.protocols == ("telegate",)
     assert both.protocols == ("telegate", "teledata")
     for p in (auto, gate, both):
         assert lower(circuit, cluster, p.assignment, protocols=p.protocols).num_bell_pairs == p.bell_pairs
@@ -51,6 +54,30 @@ def test_teledata_cuts_pairs_on_dense_block_circuits_and_runs_end_to_end():
     assert compiled.program.teleports and compiled.program.num_bell_pairs == compiled.partition.bell_pairs
     fixed = compile_program(c, cluster, assignment=tele.assignment, protocols=("telegate", "teledata"))
     assert fixed.partition.bell_pairs == fixed.program.num_bell_pairs
+
+
+def test_auto_takes_teledata_alone_when_it_is_cheapest_and_stays_exact():
+    c = _blocks(6, 4)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=4)
+    auto = partition_circuit(c, cluster, seed=1)
+    both = partition_circuit(c, cluster, seed=1, protocols="telegate,teledata")
+    assert auto.protocols == ("teledata",) and auto.bell_pairs < both.bell_pairs
+    program = lower(c, cluster, auto.assignment, protocols=auto.protocols)
+    assert program.num_bell_pairs == auto.bell_pairs and program.packets == () and program.teleports
+    assert lower(c, cluster, auto.assignment, protocols="auto").num_bell_pairs == auto.bell_pairs
+    explicit = program.explicit_circuit()  # ideal links: the distributed run is the monolithic state
+    got = simulate(explicit.circuit, keep_clbits=explicit.num_user_clbits).density_matrix(range(c.num_qubits))
+    np.testing.assert_allclose(got, simulate(c).density_matrix(), atol=1e-9)
+
+
+def test_auto_leaves_out_teledata_alone_when_no_qpu_has_a_free_slot():
+    c = _blocks(4, 2)
+    full = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
+    p = partition_circuit(c, full, seed=1)
+    assert p.protocols != ("teledata",) and p.bell_pairs > 0
+    assert lower(c, full, p.assignment, protocols="auto").num_bell_pairs == p.bell_pairs
+    with pytest.raises(InsufficientQubitsError):
+        lower(c, full, p.assignment, protocols=("teledata",))
 
 
 def test_unknown_protocol_is_an_options_error():

@@ -41,7 +41,7 @@ from welinq_core.lowering.program import (
     data_slots,
 )
 
-__all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "plan_with", "check_protocols", "protocol_sets", "route", "lower", "count_bell_pairs"]
+__all__ = ["PROTOCOLS", "AUTO", "AUTO_SETS", "Planner", "plan_with", "check_protocols", "protocol_sets", "auto_plans", "route", "lower", "count_bell_pairs"]
 
 _LOOKAHEAD = 64
 _NEXT_USE_SCAN = 256  # segment gates the eviction rule scans for a copy's next use
@@ -50,9 +50,12 @@ _MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahea
 
 #: Remote-operation protocols the planner can use.
 PROTOCOLS = ("telegate", "teledata")
-#: The default choice: per circuit, the cheaper of the two sets in :data:`AUTO_SETS`.
+#: The default choice: per circuit, the cheapest of the sets in :data:`AUTO_SETS`.
 AUTO = "auto"
-AUTO_SETS = (("telegate",), ("telegate", "teledata"))
+#: TeleGate alone, TeleGate with TeleData moves, and TeleData alone (every non-local gate made
+#: local by moves: what dense random circuits such as Quantum Volume want; skipped when no QPU
+#: has a free data slot to move into).
+AUTO_SETS = (("telegate",), ("telegate", "teledata"), ("teledata",))
 
 
 def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
@@ -75,8 +78,9 @@ def route(cluster: Cluster, source: str, target: str) -> tuple[str, ...]:
 def check_protocols(protocols: Sequence[str] | str) -> tuple[str, ...]:
     """Validate a protocol choice; returns it as a tuple in canonical order.
 
-    ``"auto"`` (or ``("auto",)``) is kept as ``("auto",)``: the cheaper of
-    TeleGate alone and TeleGate with TeleData, decided per circuit and placement.
+    ``"auto"`` (or ``("auto",)``) is kept as ``("auto",)``: the cheapest of
+    TeleGate alone, TeleGate with TeleData and TeleData alone, decided per circuit
+    and placement.
 
     Examples:
         >>> check_protocols("teledata, telegate"), check_protocols("auto")
@@ -103,11 +107,11 @@ def check_protocols(protocols: Sequence[str] | str) -> tuple[str, ...]:
 
 
 def protocol_sets(protocols: Sequence[str] | str) -> list[tuple[str, ...]]:
-    """The concrete protocol sets a choice stands for (``"auto"``: two, else one).
+    """The concrete protocol sets a choice stands for (``"auto"``: three, else one).
 
     Examples:
         >>> protocol_sets("auto")
-        [('telegate',), ('telegate', 'teledata')]
+        [('telegate',), ('telegate', 'teledata'), ('teledata',)]
     """
     chosen = check_protocols(protocols)
     return list(AUTO_SETS) if chosen == (AUTO,) else [chosen]
@@ -118,15 +122,42 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                   moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> Planner:
     """Run the planner for each concrete set of ``protocols``; the one using fewest pairs."""
     best: Planner | None = None
-    for ps in protocol_sets(protocols):
-        planner = plan_with(circuit, cluster, assignment, ps, moves)
+    for _ps, planner in auto_plans(circuit, cluster, assignment, protocols, moves, bound=True):
         if best is None or len(planner.pairs) < len(best.pairs):
             best = planner
     return best  # type: ignore[return-value]
 
 
+def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str] | str,
+               moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
+               bound: bool = False) -> list[tuple[tuple[str, ...], Planner]]:
+    """``(protocol set, planner)`` for every concrete set ``protocols`` stands for (``circuit`` canonical).
+
+    Under ``"auto"`` a set that cannot lower the circuit at all (TeleData alone with no free
+    data slot to move into) is left out; an explicit choice raises instead. With ``bound``,
+    a set is abandoned (and left out) as soon as it uses more pairs than the best set so far:
+    only the plan with fewest pairs is wanted.
+    """
+    sets = protocol_sets(protocols)
+    out = []
+    best: int | None = None
+    for ps in sets:
+        try:
+            planner = plan_with(circuit, cluster, assignment, ps, moves, limit=best if bound else None)
+        except InsufficientQubitsError:
+            if len(sets) == 1 or "telegate" in ps:
+                raise
+            continue
+        if planner.aborted:
+            continue
+        out.append((ps, planner))
+        if best is None or len(planner.pairs) < best:
+            best = len(planner.pairs)
+    return out
+
+
 def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
-              moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> Planner:
+              moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, limit: int | None = None) -> Planner:
     """Plan with one concrete protocol set (``circuit`` already canonical).
 
     The copies are a minimum vertex cover, and a circuit usually has several; when
@@ -135,14 +166,17 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     copy with most uses in the next few operations (``"dense"``: a copy serving a burst
     of gates now, rather than one gate every so often for a long time), a cover of
     short-lived copies, and the minimum cover of the other orientation.
+
+    With ``limit``, planning stops once more than ``limit`` pairs are used and the
+    planner comes back with ``aborted`` set (its plan is incomplete and must not be used).
     """
-    planner = Planner(circuit, cluster, assignment, protocols, moves)
+    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit)
     planner.plan()
-    if planner.evictions:
+    if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
-            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind)
+            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs))
             other.plan()
-            if len(other.pairs) < len(planner.pairs):
+            if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
             if not planner.evictions:
                 break
@@ -155,8 +189,10 @@ class Planner:
     def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                  protocols: Sequence[str] = ("telegate",),
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-                 cover: str = "min") -> None:
+                 cover: str = "min", limit: int | None = None) -> None:
         self.circuit = circuit
+        self.limit = limit
+        self.aborted = False
         self.cover_kind = cover
         self.evictions = 0
         self.now = 0
@@ -427,6 +463,9 @@ class Planner:
     # -- main loop ---------------------------------------------------------------------
     def plan(self) -> None:
         for i, op in enumerate(self.circuit.operations):
+            if self.limit is not None and len(self.pairs) > self.limit:
+                self.aborted = True  # already worse than a plan the caller has: stop here
+                return
             self.now = i
             for q, target in self.moves.get(i, ()):
                 if self.where[q] != target:
@@ -505,7 +544,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         cluster: The cluster.
         assignment: Initial QPU name of each logical qubit (``Partition.assignment``).
         protocols: ``("telegate",)`` (default): linked copies only; ``"auto"``:
-            the cheaper plan of ``("telegate",)`` and ``("telegate", "teledata")``
+            the cheapest plan of the sets in :data:`AUTO_SETS` (TeleGate alone, with TeleData, TeleData alone)
             (what :func:`~welinq_core.partitioning.partition_circuit` chooses by default);
             with ``"teledata"`` the planner may also teleport a qubit's state to another
             QPU (one pair per hop) when its next gates are mostly with that QPU;

@@ -20,7 +20,7 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import canonicalize
-from welinq_core.lowering.planner import AUTO, plan_with, protocol_sets
+from welinq_core.lowering.planner import AUTO, auto_plans
 
 __all__ = ["OBJECTIVES", "PlanCost", "plan_cost", "distance_matrix"]
 
@@ -62,16 +62,15 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
               protocols: Sequence[str] | str = AUTO, objective: str = "ebits") -> PlanCost:
     """Run the lowering's planner (no rendering) and read its ledger.
 
-    With ``protocols="auto"`` (default) the planner runs with and without TeleData
-    and the better plan (for ``objective``) is returned; its ``protocols`` say which
+    With ``protocols="auto"`` (default) the planner runs with each set of
+    :data:`~welinq_core.lowering.planner.AUTO_SETS` and the best plan (for ``objective``) is returned; its ``protocols`` say which
     set reproduces it in :func:`~welinq_core.lowering.lower`.
     """
     canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
-    sets = protocol_sets(protocols)
     best: PlanCost | None = None
-    for ps in sets:
-        planner = plan_with(canonical, cluster, assignment, ps)
+    # Under "ebits" only the fewest pairs count, so a set may stop once it is worse than the best.
+    for ps, planner in auto_plans(canonical, cluster, assignment, protocols, bound=objective == "ebits"):
         cost = PlanCost(
             bell_pairs=len(planner.pairs),
             nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
