@@ -392,9 +392,10 @@ def sample_program(
         by_size: dict[int, list] = {}
         for g in minors:
             by_size.setdefault(g.num_shots, []).append(g)
+        converted: dict[str, Any] = {}  # one conversion per method serves every group size
         for size, gs in sorted(by_size.items()):
             prep = _prepare(template, compiled, size, method)
-            prep.template = True
+            prep.converted = converted
             jobs.append((prep, gs))
     else:
         jobs += [(_prepare(g.circuit(compiled), compiled, g.num_shots, method), [g]) for g in minors]
@@ -435,17 +436,22 @@ def _run_template(prep: _Prepared, compiled: CompiledProgram, gs: list) -> list[
     from qiskit.circuit.library import UGate
 
     drawn = compiled.drawn
-    qc = circuit_to_qiskit(prep.circuit, user_clbits=compiled.num_user_clbits)
-    k = len(drawn.slots())  # type: ignore[union-attr]
-    params = ParameterVector("slot", 3 * k)
-    found = 0
-    for i, inst in enumerate(qc.data):
-        op = inst.operation
-        if op.name == "u" and float(op.params[2]) == SLOT_MARKER:
-            qc.data[i] = inst.replace(operation=UGate(params[3 * found], params[3 * found + 1], params[3 * found + 2]))
-            found += 1
-    if found != k:
-        raise AssertionError(f"slot template has {found} placeholders for {k} slots; please report this bug")
+    k = drawn.num_placeholders  # type: ignore[union-attr]
+    qc = prep.converted.get(prep.method)  # type: ignore[union-attr]
+    if qc is None:  # converted once, shared by the runs of every group size
+        qc = circuit_to_qiskit(prep.circuit, user_clbits=compiled.num_user_clbits)
+        params = ParameterVector("slot", 3 * k)
+        found = 0
+        for i, inst in enumerate(qc.data):
+            op = inst.operation
+            if op.name == "u" and float(op.params[2]) == SLOT_MARKER:
+                qc.data[i] = inst.replace(operation=UGate(params[3 * found], params[3 * found + 1],
+                                                          params[3 * found + 2]))
+                found += 1
+        if found != k:
+            raise AssertionError(f"slot template has {found} placeholders for {k} slots; please report this bug")
+        qc = prep.converted[prep.method] = fit_to_method(qc, prep.method)  # type: ignore[index]
+    params = sorted(qc.parameters, key=lambda p: p.index)
     values: list[list[float]] = [[] for _ in range(3 * k)]
     for g in gs:
         for s, label in enumerate(drawn.slot_paulis(g.choices)):  # type: ignore[union-attr]
@@ -482,7 +488,11 @@ class _Prepared:
     method: str
     reason: str
     need: int
-    template: bool = False
+    converted: dict[str, Any] | None = None  # slot template: its parameterised Qiskit circuit by method
+
+    @property
+    def template(self) -> bool:
+        return self.converted is not None
 
 
 def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
@@ -525,6 +535,9 @@ def _run_prepared(prep: _Prepared, compiled: CompiledProgram, *, shots: int, see
     options: dict[str, Any] = {"method": method}
     if method in ("statevector", "density_matrix") and dynamic:
         options["shot_branching_enable"] = True
+    if experiments > 1:
+        # a few shots per bound experiment: parallelise over experiments (Aer picks how many)
+        options["max_parallel_experiments"] = 0
     if os.environ.get("WELINQ_AER_THREADS"):
         options["max_parallel_threads"] = int(os.environ["WELINQ_AER_THREADS"])
     sim = _aer_simulator()(**options)

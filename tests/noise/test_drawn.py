@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from _dm import data_dm
@@ -57,3 +57,49 @@ def test_group_shots_partitions_the_shots():
     assert sorted(np.concatenate(list(groups.values())).tolist()) == list(range(500))
     for key, idx in groups.items():
         assert (choices[idx] == np.array(key)).all()
+
+
+def _bound_template(drawn, choices):
+    """The slot template with the Paulis of ``choices`` put in its placeholders."""
+    from welinq_core.circuit import Operation
+    from welinq_core.noise.drawn import SLOT_MARKER
+
+    paulis = iter(drawn.slot_paulis(choices))
+    ops = []
+    for op in drawn.slot_template().operations:
+        if op.name == "u" and op.params[2] == SLOT_MARKER:
+            label = next(paulis)
+            if label != "I":
+                ops.append(Operation(name=label.lower(), qubits=op.qubits))
+        else:
+            ops.append(op)
+    assert next(paulis, None) is None
+    return drawn.slot_template().with_operations(ops)
+
+
+def _check_template(drawn, n):
+    assert drawn.num_placeholders <= len(drawn.slots())
+    for _, choices in drawn.outcome_combinations():
+        a = data_dm(drawn.circuit_for(choices), n)
+        b = data_dm(_bound_template(drawn, choices), n)
+        assert np.abs(a - b).max() < 1e-9
+
+
+@pytest.mark.parametrize("gate,params", [("cp", (0.7,)), ("rzz", (0.4,))])
+def test_slot_template_with_merged_placeholders_is_every_drawn_circuit(gate, params):
+    prog = _packet_case(gate, params)
+    ef = add_noise(prog, mode="effective", pair_states=[BellPair.werner(0.9).probabilities],
+                   effective_rendering="drawn")
+    assert ef.drawn is not None
+    _check_template(ef.drawn, 3)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(programs())
+def test_slot_template_is_every_drawn_circuit_with_local_noise(case):
+    prog0, states = case
+    n = prog0.circuit.num_qubits
+    prog = lower(prog0.circuit, _noisy_cluster(prog0.cluster.num_qpus, n), prog0.assignment)
+    ef = add_noise(prog, mode="effective", pair_states=states, effective_rendering="drawn")
+    assume(ef.drawn is not None and ef.drawn.num_combinations() <= 32)
+    _check_template(ef.drawn, n)

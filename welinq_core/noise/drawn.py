@@ -34,6 +34,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 
@@ -121,26 +122,77 @@ class DrawnEvents:
 
     def slots(self) -> tuple[tuple[int, int, int], ...]:
         """Every place an outcome may put a Pauli: ``(position, priority, qubit)``, sorted."""
-        return tuple(sorted({(pos, prio, op.qubits[0]) for ev in self.events for outcome in ev.inserts
-                             for pos, prio, op in outcome}))
+        return self._slot_index[0]
+
+    @functools.cached_property
+    def _slot_index(self) -> tuple[tuple[tuple[int, int, int], ...], dict[tuple[int, int, int], int]]:
+        slots = tuple(sorted({(pos, prio, op.qubits[0]) for ev in self.events for outcome in ev.inserts
+                              for pos, prio, op in outcome}))
+        return slots, {slot: k for k, slot in enumerate(slots)}
 
     def slot_template(self) -> Circuit:
-        """The circuit with one placeholder ``u(0, 0, SLOT_MARKER)`` per slot (in slot order):
-        with the slot's Pauli put in each placeholder it is :meth:`circuit_for` of any choice
-        (up to a global phase), so one parameterised circuit serves every group."""
-        extra = [(pos, prio, (1 << 40) + k, Operation(name="u", qubits=(q,), params=(0.0, 0.0, SLOT_MARKER)))
-                 for k, (pos, prio, q) in enumerate(self.slots())]
+        """The circuit with one placeholder ``u(0, 0, SLOT_MARKER)`` per template slot: with
+        :meth:`slot_paulis` put in the placeholders (in circuit order) it is :meth:`circuit_for`
+        of any choice (up to a global phase), so one parameterised circuit serves every group.
+
+        Slots of one qubit that no operation separates share one placeholder (their
+        Paulis multiply), so the template carries as few extra gates as possible.
+
+        Examples:
+            >>> from welinq_core.circuit import Operation
+            >>> x = lambda pos, prio: (pos, prio, Operation(name="x", qubits=(0,)))
+            >>> ev = DrawnEvent(probabilities=(0.9, 0.1), inserts=((), (x(1, 1), x(2, -2))))
+            >>> d = DrawnEvents(base=(Operation(name="h", qubits=(0,)), Operation(name="t", qubits=(0,))),
+            ...                 inserts=(), num_qubits=1, num_clbits=0, name="c", events=(ev,))
+            >>> [op.name for op in d.slot_template()], d.slot_paulis((1,))
+            (['h', 'u', 't', 'u'], ['X', 'X'])
+        """
+        return self._template[0]
+
+    @functools.cached_property
+    def _template(self) -> tuple[Circuit, tuple[int, ...]]:
+        """The slot template and, for every slot of :meth:`slots`, its placeholder's index."""
+        slots = self.slots()
+        extra = [(pos, prio, (1 << 40) + k, Operation(name="u", qubits=(q,), params=(float(k), 0.0, SLOT_MARKER)))
+                 for k, (pos, prio, q) in enumerate(slots)]
         ins = sorted(list(self.inserts) + extra, key=lambda t: (t[0], t[1], t[2]))
-        return assemble(self.base, ins, num_qubits=self.num_qubits, num_clbits=self.num_clbits, name=self.name,
+        full = assemble(self.base, ins, num_qubits=self.num_qubits, num_clbits=self.num_clbits, name=self.name,
                         purified=self.purified, num_data_qubits=self.num_data_qubits)
+        placeholder = [0] * len(slots)
+        last: dict[int, int] = {}  # qubit -> placeholder index when the last operation on it is one
+        ops: list[Operation] = []
+        count = 0
+        for op in full.operations:
+            if op.name == "u" and op.params[2] == SLOT_MARKER:
+                q = op.qubits[0]
+                if q in last:
+                    placeholder[int(op.params[0])] = last[q]
+                    continue
+                placeholder[int(op.params[0])] = last[q] = count
+                count += 1
+                ops.append(Operation(name="u", qubits=(q,), params=(0.0, 0.0, SLOT_MARKER)))
+                continue
+            for q in op.qubits:
+                last.pop(q, None)
+            if op.condition is not None or op.name in ("barrier", "measure", "reset"):
+                last.clear()  # keep placeholders apart from anything classical or structural
+            ops.append(op)
+        return full.with_operations(ops), tuple(placeholder)
+
+    @property
+    def num_placeholders(self) -> int:
+        """How many placeholders :meth:`slot_template` has."""
+        return max(self._template[1], default=-1) + 1
 
     def slot_paulis(self, choices: Sequence[int]) -> list[str]:
-        """The Pauli (``"I"``, ``"X"``, ``"Y"``, ``"Z"``) of every slot for ``choices``."""
-        index = {slot: k for k, slot in enumerate(self.slots())}
-        bits = [(0, 0)] * len(index)
+        """The Pauli (``"I"``, ``"X"``, ``"Y"``, ``"Z"``) of every placeholder of
+        :meth:`slot_template` for ``choices``, in circuit order."""
+        index = self._slot_index[1]
+        placeholder = self._template[1]
+        bits = [(0, 0)] * self.num_placeholders
         for ev, j in zip(self.events, choices):
             for pos, prio, op in ev.inserts[int(j)]:
-                k = index[(pos, prio, op.qubits[0])]
+                k = placeholder[index[(pos, prio, op.qubits[0])]]
                 x, z = _BITS[op.name.upper()]
                 bits[k] = (bits[k][0] ^ x, bits[k][1] ^ z)
         return [_LABEL[b] for b in bits]
@@ -198,3 +250,4 @@ def group_shots(choices: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:
     bounds = np.searchsorted(inverse[order], np.arange(len(rows) + 1))
     groups = {tuple(int(x) for x in rows[g]): order[bounds[g]:bounds[g + 1]] for g in range(len(rows))}
     return dict(sorted(groups.items(), key=lambda kv: -kv[1].size))
+
