@@ -57,7 +57,8 @@ from welinq_core.cluster import Cluster
 from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
 from welinq_core.errors import OptionsError, SimulationTooLargeError, UnboundParameterError
 from welinq_core.resources import check_network_size, check_shots, memory_budget_bytes
-from welinq_core.run_options import check_assignment, check_choice
+from welinq_core.progress import progress_bar
+from welinq_core.run_options import check_assignment, check_choice, check_flag
 from welinq_core.seeding import check_seed
 from welinq_core.pipeline import MODES, CompiledProgram, compile_program
 from welinq_core.report import Report
@@ -218,6 +219,10 @@ class ClusterSimulator(
             is installed; Cirq's simulators otherwise), ``"stim"`` (forced; a
             non-Clifford circuit raises ``UnsupportedGateError``) or ``"cirq"``.
             Defaults to ``"automatic"``.
+        progress: A progress bar over the points of ``run_sweep`` (and the circuits of
+            ``run_batch``): None (default) shows it on a terminal once a sweep takes more
+            than a few seconds; True always, False never; ``WELINQ_PROGRESS=0`` turns
+            it off (see :mod:`welinq_core.progress`).
 
     Attributes:
         last_compiled: The :class:`~welinq_core.pipeline.CompiledProgram` of the last
@@ -236,6 +241,7 @@ class ClusterSimulator(
         assignment: Sequence[str] | dict[int, str] | None = None,
         executor: Any = None,
         method: str = "automatic",
+        progress: bool | None = None,
     ) -> None:
         self._device = ClusterDevice(_checked_cluster(DEFAULT_CLUSTER_PRESET if cluster is None else cluster))
         check_choice("mode", mode, MODES)
@@ -250,6 +256,7 @@ class ClusterSimulator(
         if method not in METHODS:
             raise OptionsError(f"method={method!r} is unknown; choose one of {METHODS}")
         self._method = method
+        self._progress = check_flag("progress", progress, allow_none=True)
         self._mode = mode
         self._dtype = dtype
         self._prng = cirq.value.parse_random_state(_checked_random_state(seed))
@@ -386,7 +393,12 @@ class ClusterSimulator(
     ) -> Iterator[cirq.Result]:
         """As ``cirq.Simulator.run_sweep_iter``; with an executor, the points are sampled on it."""
         if self._executor is None or repetitions == 0:
-            yield from super().run_sweep_iter(program, params, repetitions)
+            points = list(cirq.to_resolvers(params))
+            results = super().run_sweep_iter(program, points, repetitions)
+            if len(points) > 1:
+                results = progress_bar(results, desc="welinq sweep", unit="point", progress=self._progress,
+                                       total=len(points))
+            yield from results
             return
         if not program.has_measurements():
             raise ValueError("Circuit has no measurements to sample.")

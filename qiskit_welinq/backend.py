@@ -282,7 +282,8 @@ class ClusterBackend(BackendV2):
         from tqdm import tqdm  # loads when a job runs, not with the package
 
         with tqdm(total=len(tasks_left), desc=f"{self.name}", unit="task", leave=False,
-                  disable=quiet or not tasks_left, delay=0.0 if opts["progress"] else PROGRESS_AFTER_S) as bar:
+                  disable=True if quiet or not tasks_left else (False if opts["progress"] else None),
+                  delay=0.0 if opts["progress"] else PROGRESS_AFTER_S) as bar:  # None: terminals only
             for i, sample in iter_completed(sample_task, tasks_left, executor=opts["executor"]):
                 samples[i] = sample
                 bar.update()

@@ -42,6 +42,7 @@ from welinq_core.errors import OptionsError, SimulationError, SimulationTooLarge
 from welinq_core.resources import memory_budget_bytes
 from welinq_core.noise.drawn import SLOT_MARKER
 from welinq_core.pipeline import CompiledProgram
+from welinq_core.progress import PROGRESS_AFTER_S, progress_bar
 from welinq_core.shots import plan_shots
 from qiskit_welinq.convert import circuit_to_qiskit
 
@@ -469,17 +470,10 @@ def run_on_aer(
     return sample_program(compiled, shots=shots, seed=seed, method=method)
 
 
-#: Runs expected to take longer than this many seconds show a progress bar.
-PROGRESS_AFTER_S = 3.0
-
-
 def _progress(groups: list, progress: bool | None) -> Any:
-    if progress is False or os.environ.get("WELINQ_PROGRESS") == "0" or len(groups) < 2:
+    if len(groups) < 2:
         return groups
-    from tqdm import tqdm
-
-    return tqdm(groups, desc="welinq shot groups", unit="group", delay=0.0 if progress else PROGRESS_AFTER_S,
-                leave=False)
+    return progress_bar(groups, desc="welinq shot groups", unit="group", progress=progress)
 
 
 @dataclasses.dataclass

@@ -273,3 +273,19 @@ def test_unsupported_gates_qudits_and_options_raise_value_errors() -> None:
 
     with pytest.raises(UnsupportedGateError, match="not supported"):
         ClusterSimulator("ideal").run(cirq.Circuit(NoKraus().on(q[0]), cirq.measure(q[0], key="m")))
+
+
+def test_run_sweep_progress_bar_only_when_asked_or_long(capsys, monkeypatch):
+    q = cirq.LineQubit.range(2)
+    c = cirq.Circuit(cirq.rx(sympy.Symbol("a")).on(q[0]), cirq.CNOT(q[0], q[1]), cirq.measure(*q, key="m"))
+    sweep = cirq.Linspace("a", 0, 1, 4)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1)
+    assert len(ClusterSimulator(cluster, seed=1).run_sweep(c, sweep, repetitions=5)) == 4
+    assert "/4" not in capsys.readouterr().err  # short, and not a terminal: no bar
+    ClusterSimulator(cluster, seed=1, progress=True).run_sweep(c, sweep, repetitions=5)
+    assert "/4 [" in capsys.readouterr().err
+    monkeypatch.setenv("WELINQ_PROGRESS", "0")
+    ClusterSimulator(cluster, seed=1, progress=True).run_sweep(c, sweep, repetitions=5)
+    assert "/4" not in capsys.readouterr().err
+    with pytest.raises(OptionsError, match="progress"):
+        ClusterSimulator(cluster, progress="yes")
