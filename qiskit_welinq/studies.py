@@ -276,7 +276,10 @@ def run_point(point: SweepPoint) -> dict[str, Any]:
 
     start = time.perf_counter()
     try:
-        compiled = compile_program(point.circuit, point.cluster, mode=point.mode, seed=point.seed_partition)
+        # draw_per_shot: every shot draws its own noise events and, on finite-rate links, its
+        # own schedule, as in ClusterBackend.run (one drawn schedule for all shots is biased)
+        compiled = compile_program(point.circuit, point.cluster, mode=point.mode, seed=point.seed_partition,
+                                   draw_per_shot=True)
         engine = run_on_aer(compiled, shots=point.shots, seed=point.seed, method=point.method)
     except WelinqError as err:
         return {"error": f"{type(err).__name__}: {err}"}

@@ -187,3 +187,34 @@ def test_hellinger_fidelity_does_not_depend_on_the_order_of_the_counts():
     assert len(values) == 1
     exact = math.fsum(math.sqrt(n / 10_000 * ideal[k]) for k, n in counts.items()) ** 2
     assert values == {exact}
+
+
+def test_sweep_points_draw_every_shots_schedule_as_backend_run_does():
+    # Two one-qubit QPUs joined by a finite-rate link whose memory decoheres fast: each shot's
+    # pair waits a random time. A sweep row must sample what ClusterBackend.run samples (every
+    # shot draws its own schedule), not one schedule drawn for all shots.
+    from qiskit_welinq.convert import circuit_from_qiskit
+    from qiskit_welinq.engine import sample_program
+    from welinq_core.cluster import QPU
+    from welinq_core.physics import QuantumMemory
+    from welinq_core.pipeline import compile_program
+
+    qpu = QPU(name="q", num_data_qubits=1, t1_s=4e-3, t2_s=2e-3, two_qubit_gate_duration_s=2e-5,
+              single_qubit_gate_duration_s=5e-6, measurement_duration_s=5e-5)
+    link = Link(bell_pair_fidelity=0.95, bell_pair_rate_hz=3e3, memory=QuantumMemory.depolarizing(time_s=2e-3))
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=qpu, link=link)
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.ry(0.6, 1)
+    qc.cp(1.1, 0, 1)
+    qc.h(1)
+    qc.cx(1, 0)
+    qc.cp(0.8, 0, 1)
+    qc.h(0)
+    qc.measure([0, 1], [0, 1])
+    table = sweep(qc, cluster, {"link.bell_pair_fidelity": [0.95]}, shots=2000, seed=3, out=None, progress=False,
+                  observable=lambda bits: int(bits, 2))
+    compiled = compile_program(circuit_from_qiskit(qc), cluster, seed=0, draw_per_shot=True)  # as the backend does
+    assert compiled.per_shot_schedule
+    memory = sample_program(compiled, shots=2000, seed=int(table["seed"].iloc[0])).memory
+    assert table["observable_mean"].iloc[0] == math.fsum(memory) / 2000
