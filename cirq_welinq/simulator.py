@@ -321,7 +321,17 @@ class ClusterSimulator(
         """
         return self._prepare(circuit, param_resolver, qubit_order).compiled
 
-    def _compile_ir(self, ir: Circuit) -> CompiledProgram:
+    def _compile_ir(self, ir: Circuit, per_shot: bool = False) -> CompiledProgram:
+        if per_shot:  # every shot draws its own schedule: same placement, shot-drawn rendering
+            key = ("per-shot", ir)
+            compiled = self._compiled.get(key)
+            if compiled is None:
+                placement = self._compile_ir(ir).partition.assignment
+                compiled = compile_program(ir, self.cluster, mode=self._mode, seed=self._seed_partition,
+                                           assignment=placement, draw_per_shot=True)
+                _remember(self._compiled, key, compiled)
+            self.last_compiled = compiled
+            return compiled
         compiled = self._compiled.get(ir)
         if compiled is None:
             # Placement depends on which qubits interact, not on angles: a sweep compiles
@@ -344,6 +354,7 @@ class ClusterSimulator(
         qubit_order: cirq.QubitOrderOrList = cirq.QubitOrder.DEFAULT,
         *,
         sampling: bool = False,
+        per_shot: bool = False,
     ) -> _Prepared:
         resolved = cirq.resolve_parameters(circuit, cirq.ParamResolver(param_resolver))
         if cirq.is_parameterized(resolved):
@@ -358,6 +369,8 @@ class ClusterSimulator(
                 resolved = _without_unobserved_operations(resolved)
         ir, qubits, layout = circuit_from_cirq(resolved, qubit_order)
         compiled = self._compile_ir(ir)
+        if per_shot and _random_schedule(compiled, self.cluster):
+            compiled = self._compile_ir(ir, per_shot=True)
         engine_qubits = tuple(_extend_qubits(compiled.circuit, qubits))
         prefix = "welinq_c"
         while any(rec.key.startswith(prefix) for rec in layout):
@@ -371,9 +384,11 @@ class ClusterSimulator(
         self, circuit: cirq.AbstractCircuit, param_resolver: cirq.ParamResolver, repetitions: int
     ) -> dict[str, np.ndarray]:
         repetitions = check_shots(repetitions, name="repetitions", minimum=0)
-        prep = self._prepare(circuit, param_resolver, sampling=True)
+        prep = self._prepare(circuit, param_resolver, sampling=True, per_shot=True)
         if not prep.layout:
             return {}
+        if prep.compiled.per_shot_schedule:
+            return self._run_shot_groups(prep, repetitions)
         if self._method == "stim" or self._method == "automatic" and _stim_can_run(prep.compiled.circuit):
             from welinq_core.qec.stim_sampler import sample_clbits
 
@@ -388,11 +403,47 @@ class ClusterSimulator(
         result = engine.run(prep.engine, repetitions=repetitions)
         return prep.records(dict(result.records), repetitions)
 
+    def _run_shot_groups(self, prep: _Prepared, repetitions: int) -> dict[str, np.ndarray]:
+        """Sample a program whose shots each draw their own schedule (finite-rate or distilling
+        links): shots that drew the same errors share a circuit
+        (:func:`welinq_core.shots.plan_shots`), each group is sampled with its own seed, and
+        the records go back to their shots' rows, as in ``ClusterBackend.run``."""
+        from welinq_core.shots import plan_shots
+
+        seed = int(self._prng.randint(0, 2**63 - 1, dtype=np.int64))
+        groups, _ = plan_shots(prep.compiled, shots=repetitions, seed=seed)
+        out: dict[str, np.ndarray] | None = None
+        prefix = "welinq_c"
+        while any(rec.key.startswith(prefix) for rec in prep.layout):
+            prefix = "_" + prefix
+        for g in groups:
+            circuit = g.circuit(prep.compiled)
+            group_seed = (seed if g.seed is None else int(g.seed)) % 2**32
+            if self._method == "stim" or self._method == "automatic" and _stim_can_run(circuit):
+                from welinq_core.qec.stim_sampler import sample_clbits
+
+                records = _records_from_clbits(prep, sample_clbits(circuit, shots=g.num_shots, seed=group_seed))
+            else:
+                engine, sources = _build_cirq(circuit, prep.engine_qubits, prep.layout, prefix)
+                noisy = any(op.name in ("pauli_channel", "kraus") for op in circuit.operations)
+                use_dm = (noisy and not circuit.has_mid_circuit_measurement()
+                          and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS)
+                simulator = (cirq.DensityMatrixSimulator(dtype=self._dtype, seed=group_seed) if use_dm
+                             else cirq.Simulator(dtype=self._dtype, seed=group_seed))
+                group = dataclasses.replace(prep, engine=engine, sources=sources)
+                records = group.records(dict(simulator.run(engine, repetitions=g.num_shots).records), g.num_shots)
+            if out is None:
+                out = {k: np.zeros((repetitions,) + v.shape[1:], dtype=v.dtype) for k, v in records.items()}
+            for k, v in records.items():
+                out[k][g.shots] = v
+        return out or {}
+
     def run_sweep_iter(
         self, program: cirq.AbstractCircuit, params: cirq.Sweepable, repetitions: int = 1
     ) -> Iterator[cirq.Result]:
-        """As ``cirq.Simulator.run_sweep_iter``; with an executor, the points are sampled on it."""
-        if self._executor is None or repetitions == 0:
+        """As ``cirq.Simulator.run_sweep_iter``; with an executor, the points are sampled on it
+        (here, in this process, when every shot draws its own schedule)."""
+        if self._executor is None or repetitions == 0 or self._draws_schedules(program, params):
             points = list(cirq.to_resolvers(params))
             results = super().run_sweep_iter(program, points, repetitions)
             if len(points) > 1:
@@ -415,6 +466,11 @@ class ClusterSimulator(
         for resolver, prep, records in zip(resolvers, preps, engine_records):
             user = prep.records(records, repetitions) if prep.layout else {}
             yield cirq.ResultDict(params=resolver, records=user)
+
+    def _draws_schedules(self, program: cirq.AbstractCircuit, params: cirq.Sweepable) -> bool:
+        resolvers = list(cirq.to_resolvers(params))
+        return bool(resolvers) and self._prepare(program, resolvers[0], sampling=True,
+                                                 per_shot=True).compiled.per_shot_schedule
 
     @staticmethod
     def _use_dm(prep: _Prepared) -> bool:
@@ -540,6 +596,14 @@ def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
         if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
     )
     return dict(engine.run(task.engine, repetitions=task.repetitions).records)
+
+
+def _random_schedule(compiled: CompiledProgram, cluster: Cluster) -> bool:
+    """Whether a used link has a finite pair rate or distils: then every shot has its own schedule."""
+    links = dict(cluster.links)
+    return any(links[tuple(sorted(u.link))].bell_pair_rate_hz is not None
+               or links[tuple(sorted(u.link))].distillation is not None
+               for u in compiled.program.bell_pairs)
 
 
 def _stim_can_run(circuit: Circuit) -> bool:
