@@ -185,9 +185,15 @@ def compile_program(
     distilled = distillation_rounds_per_link(cluster, distillation, distillation_rounds, distillation_target_fidelity)
     settings = {"capacities": bank_capacities(cluster, bank=True, bank_capacity=None), "warmup_s": 0.0,
                 "distillation": distilled, "prefetch": dict(timed.prefetch_plan) or None}
-    # The schedule is random when a used link has a finite rate or distils (failures are random).
-    random_schedule = any(cluster.link(*u.link).bell_pair_rate_hz is not None or tuple(sorted(u.link)) in distilled
-                          for u in program.bell_pairs)
+    # The schedule is random when a used link has a finite rate or distils (failures are random);
+    # it changes the noise only through waits: a pair's or a copy's in a link memory, a data
+    # qubit's T1/T2 idling. Without any of those every schedule gives the same circuit.
+    used = [cluster.link(*u.link) for u in program.bell_pairs]
+    waits_matter = (any(q.t1_s is not None or q.t2_s is not None for q in cluster.qpus)
+                    or any(link.memory is not None and link.memory.model != "ideal" for link in used))
+    random_schedule = waits_matter and any(
+        link.bell_pair_rate_hz is not None or tuple(sorted(u.link)) in distilled
+        for link, u in zip(used, program.bell_pairs))
     per_shot = (draw_per_shot and noise_summary is not None and pair_states is None and idle_durations is None
                 and random_schedule)
     return CompiledProgram(

@@ -3,6 +3,8 @@ distribution is the mixture over independently drawn schedules."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit
@@ -158,3 +160,22 @@ def test_mixture_split_reconstructs_every_state():
     lam, r = mixture_split(c, base)
     assert ((0 <= lam) & (lam <= 1)).all() and np.allclose(r[lam < 1].sum(axis=1), 1.0)
     assert np.allclose(lam[:, None] * base + (1 - lam[:, None]) * r, c, atol=1e-12)
+
+
+def test_random_waits_without_anything_that_decoheres_need_no_per_shot_schedules():
+    # Finite-rate links make every shot's schedule random, but without a link memory or a
+    # QPU T1/T2 no wait changes any error: every schedule renders the same circuit, so shots
+    # need not draw their own (and the runs stay one circuit). With a memory they must.
+    cluster, circuit = _small_case()
+    quiet_qpu = dataclasses.replace(cluster.qpus[0], t1_s=None, t2_s=None)
+    quiet = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=quiet_qpu,
+                                link=dataclasses.replace(cluster.links[0][1], memory=None))
+    circuits = set()
+    for seed in range(6):
+        compiled = compile_program(circuit, quiet, assignment=("qpu0", "qpu1"), seed=seed, draw_per_shot=True)
+        assert not compiled.per_shot_schedule
+        circuits.add(compiled.circuit)
+        stalls = schedule(compiled.program, seed=seed).makespan_s
+    assert len(circuits) == 1 and stalls > 0
+    with_memory = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=quiet_qpu, link=cluster.links[0][1])
+    assert compile_program(circuit, with_memory, assignment=("qpu0", "qpu1"), seed=0, draw_per_shot=True).per_shot_schedule
