@@ -3,7 +3,9 @@
 1. ``sweep``: a 48-point sweep (4 link fidelities x 4 fibre lengths x 3 QPU counts)
    of a 12-qubit noisy circuit (GHZ-12 with local gate and readout noise, a Clifford
    circuit that the engine samples with stim; ``--circuit qft`` for a QFT on a random
-   product state, far slower per point), 10,000 shots per point; wall time serial, on a
+   product state, far slower per point), 10,000 shots per point, on links of 1 kHz whose
+   pairs wait in a memory with a 100 ms depolarizing time (so every shot draws its own
+   schedule, as a study of memories needs); wall time serial, on a
    ``ProcessPoolExecutor`` with 2 workers and on a local Dask cluster with 2 worker
    processes (one simulator thread per worker). Ratio = parallel / serial.
 2. ``overhead``: one small run (GHZ-6 on a noisy 2-QPU cluster, 1,000 shots) through
@@ -44,8 +46,11 @@ from qiskit import QuantumCircuit
 from qiskit_welinq import ClusterBackend
 from qiskit_welinq import sweep
 from welinq_core.cluster import QPU, Cluster, Link
+from welinq_core.physics import QuantumMemory
 from qiskit_welinq.executor import warm_worker
 
+#: Pairs wait in a memory that decoheres, so every shot draws its own schedule (the waits matter).
+MEMORY = QuantumMemory.depolarizing(time_s=0.1)
 NOISY_QPU = QPU(name="q", num_data_qubits=6, single_qubit_gate_error=1e-3, two_qubit_gate_error=1e-2,
                 readout_error=1e-2)
 
@@ -90,7 +95,7 @@ def bench_sweep(quick: bool, use_dask: bool, circuit_name: str = "ghz") -> list[
         vary["link.length_km"] = [0.0, 50.0]
         shots = 2000
     base = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=6, topology="line",
-                               link=Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=1000.0), qpu=NOISY_QPU)
+                               link=Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=1000.0, memory=MEMORY), qpu=NOISY_QPU)
     circuit = qft_on_product_state(12) if circuit_name == "qft" else ghz(12)
     runs: list[tuple[str, float, int]] = []
     tables = {}
