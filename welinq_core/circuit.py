@@ -327,16 +327,35 @@ class Circuit:
         kept = tuple(q for q in range(self.num_qubits) if root(q) in seen)
         if len(kept) == self.num_qubits:
             return self, kept
-        index = {q: i for i, q in enumerate(kept)}
+        return self.restricted_to(kept), kept
+
+    def restricted_to(self, qubits: Sequence[int]) -> Circuit:
+        """The circuit on ``qubits`` only, renumbered ``0..`` in the given order.
+
+        Operations on other qubits only are left out and barriers keep the given qubits;
+        the classical bits are unchanged.
+
+        Raises:
+            CircuitError: If an operation other than a barrier acts on given and other qubits.
+
+        Examples:
+            >>> c = Circuit(num_qubits=3, operations=(Operation(name="cx", qubits=(2, 0)),
+            ...     Operation(name="h", qubits=(1,)), Operation(name="barrier", qubits=(0, 1, 2))))
+            >>> [(op.name, op.qubits) for op in c.restricted_to((0, 2)).operations]
+            [('cx', (1, 0)), ('barrier', (0, 1))]
+        """
+        index = {q: i for i, q in enumerate(qubits)}
         ops = []
         for op in self.operations:
-            qubits = tuple(index[q] for q in op.qubits if q in index)
-            if op.name == "barrier":
-                if qubits:
-                    ops.append(dataclasses.replace(op, qubits=qubits))
-            elif len(qubits) == len(op.qubits):
-                ops.append(dataclasses.replace(op, qubits=qubits))
-        return dataclasses.replace(self, num_qubits=len(kept), operations=tuple(ops)), kept
+            mapped = tuple(index[q] for q in op.qubits if q in index)
+            if not mapped:
+                continue
+            if len(mapped) != len(op.qubits) and op.name != "barrier":
+                raise CircuitError(
+                    f"{op.name} on qubits {op.qubits} acts on qubits inside and outside {tuple(qubits)}; "
+                    "restrict the circuit to a set of qubits that no operation straddles")
+            ops.append(dataclasses.replace(op, qubits=mapped))
+        return dataclasses.replace(self, num_qubits=len(index), operations=tuple(ops))
 
     def has_mid_circuit_measurement(self) -> bool:
         """Whether any qubit is acted upon after it was measured, or any op is conditioned."""

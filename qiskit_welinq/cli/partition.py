@@ -9,7 +9,6 @@ JSON's ``assignment`` has ``null`` for them and ``idle_qubits`` counts them.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import threading
@@ -111,14 +110,7 @@ def _without_idle_qubits(circuit: Circuit) -> tuple[Circuit, tuple[int, ...]]:
     active = circuit.active_qubits()
     if len(active) == circuit.num_qubits:
         return circuit, active
-    index = {q: k for k, q in enumerate(active)}
-    ops = []
-    for op in circuit.operations:
-        qubits = tuple(index[q] for q in op.qubits if q in index)
-        if op.name == "barrier" and not qubits:
-            continue
-        ops.append(dataclasses.replace(op, qubits=qubits))
-    return Circuit(num_qubits=len(active), num_clbits=circuit.num_clbits, operations=ops, name=circuit.name), active
+    return circuit.restricted_to(active), active
 
 
 def _full_assignment(assignment: tuple[str, ...], active: tuple[int, ...], num_qubits: int) -> list[str | None]:
