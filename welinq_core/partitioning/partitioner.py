@@ -195,6 +195,10 @@ def _polish(circuit: Circuit, cluster: Cluster, assignment: list[str], cost: Pla
     return assignment, cost
 
 
+#: Circuits with at most this many placements (QPUs ** qubits) are placed by trying every one.
+EXHAUSTIVE_MAX_PLACEMENTS = 256
+
+
 def hypergraph_partition(
     circuit: Circuit,
     cluster: Cluster,
@@ -273,6 +277,21 @@ def hypergraph_partition(
         if candidates[-1][0] is not _INFEASIBLE and _is_optimal(circuit, cluster, candidates[-1][0]):
             return start, candidates[-1][0], "hypergraph-lower-bound"
     report("baseline")
+    # Small enough to try every placement: the best plan there is, for the lowering's cost.
+    if len(names) ** n <= EXHAUSTIVE_MAX_PLACEMENTS and n == circuit.num_qubits:
+        for blocks in itertools.product(range(len(names)), repeat=n):
+            if stop():
+                break
+            if any(blocks.count(b) > caps[b] for b in set(blocks)):
+                continue
+            assign = tuple(names[b] for b in blocks)
+            if any(assign == c[1] for c in candidates):
+                continue
+            candidates.append((score(assign), assign))
+        candidates.sort(key=lambda c: c[0].key(objective))
+        if candidates[0][0] is _INFEASIBLE:
+            raise infeasible[0]
+        return candidates[0][1], candidates[0][0], "exhaustive"
     if use_kahypar and _kahypar.available() and len(names) > 1:
         for _ in range(max(1, restarts)):
             if stop():

@@ -7,7 +7,8 @@ Two methods share one entry point, :func:`partition_circuit`:
   with per-QPU capacities when importable, hop/fidelity-aware FM refinement,
   candidates scored with the lowering's own planner; a candidate that already meets
   the lower bound on pairs, such as consecutive blocks of a chain, ends the search and
-  is labelled ``"hypergraph-lower-bound"``);
+  is labelled ``"hypergraph-lower-bound"``; a circuit with at most 256 placements
+  (QPUs ** qubits) tries every one and is labelled ``"exhaustive"``);
 * ``"greedy-fm"``: the baseline, a capacity-respecting greedy placement along a
   breadth-first walk of the interaction graph, refined by Fiduccia-Mattheyses-style
   moves and swaps that lower the hop-weighted number of non-local two-qubit gates.
