@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -55,7 +56,7 @@ import numpy as np
 from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.cluster_presets import DEFAULT_CLUSTER_PRESET
-from welinq_core.errors import OptionsError, SimulationTooLargeError, UnboundParameterError
+from welinq_core.errors import OneScheduleWarning, OptionsError, SimulationTooLargeError, UnboundParameterError
 from welinq_core.resources import check_network_size, check_shots, memory_budget_bytes
 from welinq_core.progress import progress_bar
 from welinq_core.run_options import check_assignment, check_choice, check_flag
@@ -491,8 +492,18 @@ class ClusterSimulator(
         ``cirq.DensityMatrixTrialResult``. ``initial_state`` is an integer, a state
         vector or (noisy case) a density matrix over the user's qubits.
         """
+        warned = False
         for resolver in cirq.to_resolvers(params):
             prep = self._prepare(program, resolver, qubit_order)
+            if (not warned and prep.noisy and _random_schedule(prep.compiled, self.cluster)
+                    and self._prepare(program, resolver, qubit_order, per_shot=True).compiled.per_shot_schedule):
+                warnings.warn(OneScheduleWarning(
+                    f"cluster {self.cluster.name!r} has finite-rate or distilling links and memories that decohere, "
+                    "so every shot has its own schedule; this final state is for one drawn schedule "
+                    "(seed_partition), not their mixture: use run() for samples that draw each shot's schedule"),
+                    stacklevel=2)
+                warned = True
+                self.last_compiled = prep.compiled
             n, k = len(prep.qubits), len(prep.engine_qubits) - len(prep.qubits)
             init = _extend_initial_state(initial_state, n, k, density=prep.noisy)
             if prep.noisy:

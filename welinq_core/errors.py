@@ -29,6 +29,7 @@ __all__ = [
     "ExecutorUnavailableError",
     "SweepFileError",
     "SweepPointError",
+    "OneScheduleWarning",
 ]
 
 
@@ -124,3 +125,9 @@ class SweepFileError(WelinqError, ValueError):
 
 class SweepPointError(WelinqError, ValueError):
     """One point of a sweep failed (the message names the point and the cause)."""
+
+
+class OneScheduleWarning(UserWarning):
+    """A final state (not samples) computed for one drawn schedule of a cluster whose shots
+    each have their own: it is one member of the mixture, not the mixture. Sampling
+    (``run``, ``backend.run``) draws every shot's schedule."""

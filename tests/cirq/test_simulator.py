@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import cirq
 import numpy as np
 import pytest
@@ -339,3 +341,22 @@ def test_a_small_circuit_gets_the_fewest_bell_pairs_of_any_placement():
     best = min(lower(ir, cluster, a, protocols="auto").num_bell_pairs
                for a in itertools.product(names, repeat=ir.num_qubits) if all(a.count(q) <= 2 for q in names))
     assert sim.last_report.total_bell_pairs == best == 5
+
+
+def test_a_final_state_for_one_drawn_schedule_says_so():
+    from welinq_core.cluster import QPU, Cluster, Link
+    from welinq_core.errors import OneScheduleWarning
+    from welinq_core.physics import QuantumMemory
+
+    qpu = QPU(name="q", num_data_qubits=1, t1_s=4e-3, t2_s=2e-3)
+    link = Link(bell_pair_fidelity=0.95, bell_pair_rate_hz=3e3, memory=QuantumMemory.depolarizing(time_s=2e-3))
+    q = cirq.LineQubit.range(2)
+    circuit = cirq.Circuit(cirq.H(q[0]), cirq.CNOT(q[0], q[1]))
+    random_waits = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=qpu, link=link)
+    with pytest.warns(OneScheduleWarning, match="one drawn schedule"):
+        ClusterSimulator(random_waits, seed=1).simulate(circuit)
+    fixed_waits = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=qpu,
+                                      link=Link(bell_pair_fidelity=0.95, memory=link.memory))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OneScheduleWarning)
+        ClusterSimulator(fixed_waits, seed=1).simulate(circuit)
