@@ -61,7 +61,7 @@ from welinq_core.resources import check_network_size, check_shots, memory_budget
 from welinq_core.progress import progress_bar
 from welinq_core.run_options import check_assignment, check_choice, check_flag
 from welinq_core.seeding import check_seed
-from welinq_core.pipeline import MODES, CompiledProgram, compile_program
+from welinq_core.pipeline import MODES, CompiledProgram, compile_program, waits_change_errors
 from welinq_core.report import Report
 from welinq_core.executor import check_executor, run_tasks
 from welinq_core.seeding import MAX_SEED, spawn_seeds
@@ -370,7 +370,7 @@ class ClusterSimulator(
                 resolved = _without_unobserved_operations(resolved)
         ir, qubits, layout = circuit_from_cirq(resolved, qubit_order)
         compiled = self._compile_ir(ir)
-        if per_shot and _random_schedule(compiled, self.cluster):
+        if per_shot and waits_change_errors(compiled.program):
             compiled = self._compile_ir(ir, per_shot=True)
         engine_qubits = tuple(_extend_qubits(compiled.circuit, qubits))
         prefix = "welinq_c"
@@ -495,15 +495,13 @@ class ClusterSimulator(
         warned = False
         for resolver in cirq.to_resolvers(params):
             prep = self._prepare(program, resolver, qubit_order)
-            if (not warned and prep.noisy and _random_schedule(prep.compiled, self.cluster)
-                    and self._prepare(program, resolver, qubit_order, per_shot=True).compiled.per_shot_schedule):
+            if not warned and prep.noisy and waits_change_errors(prep.compiled.program):
                 warnings.warn(OneScheduleWarning(
                     f"cluster {self.cluster.name!r} has finite-rate or distilling links and memories that decohere, "
                     "so every shot has its own schedule; this final state is for one drawn schedule "
                     "(seed_partition), not their mixture: use run() for samples that draw each shot's schedule"),
                     stacklevel=2)
                 warned = True
-                self.last_compiled = prep.compiled
             n, k = len(prep.qubits), len(prep.engine_qubits) - len(prep.qubits)
             init = _extend_initial_state(initial_state, n, k, density=prep.noisy)
             if prep.noisy:
@@ -607,14 +605,6 @@ def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
         if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
     )
     return dict(engine.run(task.engine, repetitions=task.repetitions).records)
-
-
-def _random_schedule(compiled: CompiledProgram, cluster: Cluster) -> bool:
-    """Whether a used link has a finite pair rate or distils: then every shot has its own schedule."""
-    links = dict(cluster.links)
-    return any(links[tuple(sorted(u.link))].bell_pair_rate_hz is not None
-               or links[tuple(sorted(u.link))].distillation is not None
-               for u in compiled.program.bell_pairs)
 
 
 def _stim_can_run(circuit: Circuit) -> bool:

@@ -304,27 +304,19 @@ class Circuit:
             >>> kept, small.num_qubits, [(op.name, op.qubits) for op in small.operations]
             ((1, 3), 2, [('h', (1,)), ('cx', (1, 0)), ('barrier', (0, 1)), ('measure', (0,))])
         """
-        parent = list(range(self.num_qubits))
+        import networkx as nx
 
-        def root(q: int) -> int:
-            while parent[q] != q:
-                parent[q] = parent[parent[q]]
-                q = parent[q]
-            return q
-
+        links = nx.Graph()
+        links.add_nodes_from(range(self.num_qubits))
         measured: set[int] = set(keep)
         for op in self.operations:
             if op.name == "barrier":
                 continue
             if op.name == "measure":
                 measured.update(op.qubits)
-            first = root(op.qubits[0]) if op.qubits else None
-            for q in op.qubits[1:]:
-                r = root(q)
-                if r != first:
-                    parent[r] = first
-        seen = {root(q) for q in measured}
-        kept = tuple(q for q in range(self.num_qubits) if root(q) in seen)
+            nx.add_path(links, op.qubits)
+        seen = set().union(*(nx.node_connected_component(links, q) for q in measured)) if measured else set()
+        kept = tuple(q for q in range(self.num_qubits) if q in seen)
         if len(kept) == self.num_qubits:
             return self, kept
         return self.restricted_to(kept), kept

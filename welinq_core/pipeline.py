@@ -33,7 +33,7 @@ from welinq_core.partitioning import Partition, assignment_from_dict, partition_
 from welinq_core.report import Report, build_report
 from welinq_core.schedule import Schedule, bank_capacities, distillation_rounds_per_link, schedule
 
-__all__ = ["CompiledProgram", "compile_program", "MODES"]
+__all__ = ["CompiledProgram", "compile_program", "MODES", "waits_change_errors"]
 
 #: Execution modes: ``effective`` (the default) simulates data qubits only with each
 #: packet's exact channel; ``explicit`` simulates communication qubits and feed-forward.
@@ -76,6 +76,27 @@ class CompiledProgram:
     per_shot_schedule: bool = False
     noise_rendering: str = "exact"
     schedule_settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def waits_change_errors(program: DistributedProgram,
+                        distilled: Mapping[tuple[str, str], Any] | None = None) -> bool:
+    """Whether the waits of a shot are random and change its errors, so that every shot
+    must draw its own schedule.
+
+    The schedule is random when a used link has a finite rate or distils (``distilled``,
+    default: the links' own policies; failures are random). It changes the noise only
+    through waits: a pair's or a copy's in a link memory that decoheres, a data qubit's
+    T1/T2 idling. Without any of those every schedule renders the same circuit.
+    """
+    cluster = program.cluster
+    if distilled is None:
+        from welinq_core.schedule.distillation import link_distillation
+
+        distilled = link_distillation(cluster)
+    used = [(cluster.link(*u.link), tuple(sorted(u.link))) for u in program.bell_pairs]
+    waits_matter = (any(q.t1_s is not None or q.t2_s is not None for q in cluster.qpus)
+                    or any(link.memory is not None and link.memory.model != "ideal" for link, _ in used))
+    return waits_matter and any(link.bell_pair_rate_hz is not None or key in distilled for link, key in used)
 
 
 def compile_program(
@@ -185,17 +206,8 @@ def compile_program(
     distilled = distillation_rounds_per_link(cluster, distillation, distillation_rounds, distillation_target_fidelity)
     settings = {"capacities": bank_capacities(cluster, bank=True, bank_capacity=None), "warmup_s": 0.0,
                 "distillation": distilled, "prefetch": dict(timed.prefetch_plan) or None}
-    # The schedule is random when a used link has a finite rate or distils (failures are random);
-    # it changes the noise only through waits: a pair's or a copy's in a link memory, a data
-    # qubit's T1/T2 idling. Without any of those every schedule gives the same circuit.
-    used = [cluster.link(*u.link) for u in program.bell_pairs]
-    waits_matter = (any(q.t1_s is not None or q.t2_s is not None for q in cluster.qpus)
-                    or any(link.memory is not None and link.memory.model != "ideal" for link in used))
-    random_schedule = waits_matter and any(
-        link.bell_pair_rate_hz is not None or tuple(sorted(u.link)) in distilled
-        for link, u in zip(used, program.bell_pairs))
     per_shot = (draw_per_shot and noise_summary is not None and pair_states is None and idle_durations is None
-                and random_schedule)
+                and waits_change_errors(program, distilled))
     return CompiledProgram(
         circuit=simulated,
         num_user_clbits=user_bits,
