@@ -13,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import math
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
@@ -313,18 +314,7 @@ def circuit_to_qiskit(circuit: Circuit, *, user_clbits: int | None = None) -> Qu
         regs.append(ClassicalRegister(circuit.num_clbits - m, "scratch"))
     qc = QuantumCircuit(*regs, name=circuit.name)
     clbits = qc.clbits
-    from qiskit_aer.noise import pauli_error as _pauli_error  # Aer is needed only for noisy circuits
-
-    errors: dict[tuple[tuple[str, float], ...], object] = {}
-
-    def pauli_error(terms: list[tuple[str, float]]) -> object:
-        """One QuantumError per distinct channel (building them dominates the conversion)."""
-        key = tuple(terms)
-        err = errors.get(key)
-        if err is None:
-            err = errors[key] = _pauli_error(terms)
-        return err
-
+    pauli_error = _cached_pauli_error
     for op in circuit.operations:
         if op.condition is not None:
             bits = [clbits[c] for c in op.condition.clbits]
@@ -343,6 +333,23 @@ def circuit_to_qiskit(circuit: Circuit, *, user_clbits: int | None = None) -> Qu
         else:
             _append(qc, op, pauli_error)
     return qc
+
+
+@functools.lru_cache(maxsize=8192)
+def _pauli_error_of(terms: tuple[tuple[str, float], ...]) -> object:
+    from qiskit_aer.noise import pauli_error  # Aer is needed only for noisy circuits
+
+    return pauli_error(list(terms))
+
+
+def _cached_pauli_error(terms: list[tuple[str, float]]) -> object:
+    """One Aer ``QuantumError`` per distinct channel, shared by every circuit of the process.
+
+    Building a ``QuantumError`` costs milliseconds, and the shot groups of one run (each
+    its own circuit) repeat the same channels thousands of times. Aer treats the error
+    as an immutable instruction, so sharing it between circuits is safe.
+    """
+    return _pauli_error_of(tuple(terms))
 
 
 def _append(qc: QuantumCircuit, op: Operation, pauli_error: object) -> None:

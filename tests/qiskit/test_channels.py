@@ -186,3 +186,22 @@ def test_transpile_for_the_backend_keeps_channels() -> None:
     assert {"kraus", "quantum_channel"} <= set(compiled.count_ops())
     counts = backend.run(compiled, shots=3000, seed_simulator=2).result().get_counts()
     assert _chi2_pvalue(counts, _aer_probabilities(qc)) > 1e-3
+
+
+def test_pauli_channels_build_one_aer_error_per_distinct_channel(monkeypatch) -> None:
+    """Shot groups repeat the same channels: each Aer error is built once per process."""
+    import qiskit_aer.noise
+
+    from welinq_core.circuit import Circuit, Operation
+
+    built = []
+    monkeypatch.setattr(qiskit_aer.noise, "pauli_error", lambda terms: built.append(terms) or pauli_error(terms))
+
+    def channel(p: float) -> Operation:
+        return Operation(name="pauli_channel", qubits=(0, 1), pauli_terms=(("II", 1 - p), ("XZ", p)))
+
+    p, q = 0.1234567891, 0.2345678912  # not used by any other test: not cached yet
+    first = circuit_to_qiskit(Circuit(num_qubits=2, operations=[channel(p), channel(q), channel(p)]))
+    second = circuit_to_qiskit(Circuit(num_qubits=2, operations=[channel(q)]))
+    assert sorted(built) == sorted([[("II", 1 - p), ("ZX", p)], [("II", 1 - q), ("ZX", q)]])
+    assert len(first.data) == 3 and len(second.data) == 1
