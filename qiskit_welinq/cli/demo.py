@@ -54,7 +54,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     meta = result.results[0].metadata
     print()
     print_report(meta["welinq"])
-    print(f"engine: Aer {meta['method']} on {meta['simulated_qubits']} qubits, {elapsed:.2f} s for {args.shots} shots")
+    simulator = "stim" if meta["method"] == "stim" else f"Aer {meta['method']}"
+    print(f"engine: {simulator} on {meta['simulated_qubits']} qubits, {elapsed:.2f} s for {args.shots} shots")
     # The same circuit on one QPU with the same local noise (no links), and on a perfect machine.
     one_qpu = Cluster.homogeneous(
         num_qpus=1, data_qubits_per_qpu=cluster.num_data_qubits, qpu=dataclasses.replace(cluster.qpus[0]),

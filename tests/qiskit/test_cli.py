@@ -31,6 +31,7 @@ def test_demo_prints_report_and_comparison(capsys):
     assert "bottleneck:" in out and "mean_pair_fidelity" in out
     p = {label: float(out.split(f"P(all equal) on {label:>7}: ")[1][:5]) for label in ("cluster", "one QPU", "ideal")}
     assert p["ideal"] == 1.0 and p["cluster"] < p["one QPU"] < 1.0  # the links cost fidelity
+    assert "engine: stim on 12 qubits" in out  # a Clifford GHZ circuit runs on stim, not Aer
 
 
 @pytest.mark.parametrize("version", [2, 3])
