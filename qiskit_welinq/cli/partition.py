@@ -1,7 +1,10 @@
 """``welinq partition CIRCUIT.qasm --qpus K --qubits-per-qpu C``: place a circuit and print its Bell-pair cost.
 
 The circuit's gates are converted as written (a ``cu1`` stays a controlled phase);
-only gates the core does not know are decomposed, by their definitions. Idle qubits
+only gates the core does not know are decomposed, by their definitions. Two-qubit gates
+within ``--identity-tolerance`` (default 1e-12, operator norm) of the identity are dropped
+before partitioning, and the JSON says how many (``near_identity_dropped``); see
+:mod:`welinq_core.lowering.near_identity`. Idle qubits
 (a circuit transpiled for a backend carries the whole device) take no data slot; the
 JSON's ``assignment`` has ``null`` for them and ``idle_qubits`` counts them.
 """
@@ -21,6 +24,7 @@ from welinq_core.resources import check_network_size
 from welinq_core.seeding import check_seed
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import check_protocols, lower
+from welinq_core.lowering.near_identity import NEAR_IDENTITY_TOLERANCE, check_tolerance, drop_near_identity
 from welinq_core.partitioning import partition_circuit
 
 _STATUS_AFTER_S = 3.0  # print status lines on stderr once partitioning has run this long
@@ -44,6 +48,10 @@ def register(sub) -> None:  # noqa: ANN001
                         "telegate, telegate,teledata (also teleport qubits) or teledata (moves only)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="return the best plan found within this many seconds")
+    p.add_argument("--identity-tolerance", type=float, default=NEAR_IDENTITY_TOLERANCE, metavar="EPS",
+                   help="drop two-qubit gates within EPS of the identity (operator norm, up to a global "
+                        f"phase; default {NEAR_IDENTITY_TOLERANCE}); 0 keeps every gate that is not exactly "
+                        "the identity")
     p.add_argument("--quiet", action="store_true", help="no status lines on stderr")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_partition)
@@ -90,6 +98,7 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.time_limit is not None and not args.time_limit > 0:
         raise OptionsError(f"--time-limit {args.time_limit} must be a positive number of seconds")
     check_protocols(args.protocols)
+    check_tolerance(args.identity_tolerance)
 
 
 def _without_idle_qubits(circuit: Circuit) -> tuple[Circuit, tuple[int, ...]]:
@@ -132,7 +141,8 @@ def cmd_partition(args: argparse.Namespace) -> int:
     )
     check_network_size(cluster)
     full = circuit_from_qiskit(load_qasm(args.circuit, max_qubits=cluster.num_data_qubits))
-    ir, active = _without_idle_qubits(full)
+    near = drop_near_identity(full, tolerance=args.identity_tolerance)
+    ir, active = _without_idle_qubits(near.circuit)
     t0 = time.perf_counter()
     with _Status(enabled=not args.quiet) as status:
         partition = partition_circuit(ir, cluster, seed=seed, objective=args.objective,
@@ -154,6 +164,9 @@ def cmd_partition(args: argparse.Namespace) -> int:
         "bell_pairs_per_protocol": by_purpose,
         "assignment": _full_assignment(partition.assignment, active, full.num_qubits),
         "idle_qubits": full.num_qubits - len(active),
+        "near_identity_dropped": near.dropped,
+        "near_identity_tolerance": near.tolerance,
+        "near_identity_max_distance": near.max_distance,
         "seconds": seconds,
         "nonlocal_gates": partition.nonlocal_gates,
         "packets": len(program.packets),

@@ -123,6 +123,7 @@ def test_partition_keeps_cu1_as_a_controlled_phase(tmp_path, capsys):
     (["--time-limit", "0"], "--time-limit 0"),
     (["--time-limit", "-1.5"], "--time-limit -1.5"),
     (["--qpus", "1"], "12 qubits"),
+    (["--identity-tolerance", "-0.5"], "tolerance -0.5"),
 ])
 def test_partition_bad_input_is_one_line_and_nonzero(tmp_path, capsys, flags, message):
     path = _qft_cu1_qasm(tmp_path)
@@ -135,6 +136,21 @@ def test_partition_bad_input_is_one_line_and_nonzero(tmp_path, capsys, flags, me
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_partition_reports_the_near_identity_gates_it_drops(tmp_path, capsys):
+    # cu1(1e-13) and cx-u1(1e-14)-cx are within 1e-12 of the identity; cu1(1e-3) is not.
+    path = tmp_path / "tiny.qasm"
+    path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[4];\nh q[0];\ncu1(1e-13) q[0],q[2];\n'
+                    'cx q[1],q[3];\nu1(1e-14) q[3];\ncx q[1],q[3];\ncu1(1e-3) q[0],q[1];\n')
+    base = ["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "2", "--json", "--quiet"]
+    assert main(base) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["near_identity_dropped"] == 2 and data["near_identity_tolerance"] == 1e-12
+    assert 0 < data["near_identity_max_distance"] <= 1e-12
+    assert main(base + ["--identity-tolerance", "0"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert kept["near_identity_dropped"] == 0 and kept["ebits"] >= data["ebits"]
 
 
 def test_partition_time_limit_returns_a_plan(tmp_path, capsys):

@@ -126,54 +126,71 @@ def _wires(ops: list[Operation | None], n: int) -> tuple[list[list[int]], dict[t
     return wires, pos
 
 
+def cx_phase_block(cur: list[Operation | None], wires: list[list[int]], pos: dict[tuple[int, int], int],
+                   i: int) -> tuple[list[int], int, float] | None:
+    """The ``cx``-diagonal-``cx`` block opened by the ``cx`` at ``cur[i]``, or None.
+
+    Returns ``(run, j, theta)``: the indices of the diagonal one-qubit gates on the target
+    between the two ``cx``, the index of the closing ``cx``, and the block's interaction
+    angle ``theta = arg(d1 / d0)`` (``D = diag(d0, d1)`` the run's product): on ``|c t>``
+    the block is ``d0 * diag(1, r, r, 1)`` with ``r = exp(i theta)``, the ``rzz`` of the
+    module docstring up to a global phase. Everything on the control between the two
+    ``cx`` must be diagonal on it (it commutes with both ``cx``).
+    """
+    op = cur[i]
+    if op is None or op.name != "cx" or op.condition is not None:
+        return None
+    c, t = op.qubits
+    wt = wires[t]
+    k = pos[i, t] + 1
+    run: list[int] = []
+    while k < len(wt) and cur[wt[k]] is not None and _is_1q_gate(cur[wt[k]]) and _diag_of(cur[wt[k]]):
+        run.append(wt[k])
+        k += 1
+    if k >= len(wt):
+        return None
+    j = wt[k]
+    other = cur[j]
+    if other is None or other.name != "cx" or other.qubits != (c, t) or other.condition is not None:
+        return None
+    for m in wires[c][pos[i, c] + 1 : pos[j, c]]:
+        g = cur[m]
+        if g is None:
+            continue
+        if not g.is_gate or g.name == "pauli_channel":
+            return None
+        if len(g.qubits) == 1:
+            if _diag_of(g) is None:
+                return None
+        elif g.qubits.index(c) not in gates.spec(g.name).diagonal_on:
+            return None
+    d0, d1 = 1.0 + 0j, 1.0 + 0j
+    for m in run:
+        e0, e1 = _diag_of(cur[m])  # type: ignore[arg-type, misc]
+        d0, d1 = d0 * e0, d1 * e1
+    return run, j, cmath.phase(d1 / d0)
+
+
+#: Interaction angles below this are floating-point rounding of an exact cancellation
+#: (``p(a)`` then ``p(-a)`` between two ``cx``): the block cancels. Deliberately tiny
+#: gates are dropped, if at all, by :func:`welinq_core.lowering.near_identity.drop_near_identity`.
+ROUNDING_ANGLE = 1e-13
+
+
 def _merge_cx_phase_cx(ops: list[Operation], n: int) -> list[Operation]:
     """Rewrite 2: ``cx``-diagonal-``cx`` on the same qubits becomes ``rzz`` (or cancels)."""
     cur: list[Operation | None] = list(ops)
     wires, pos = _wires(cur, n)
     for i in range(len(ops)):
-        op = cur[i]
-        if op is None or op.name != "cx" or op.condition is not None:
+        block = cx_phase_block(cur, wires, pos, i)
+        if block is None:
             continue
-        c, t = op.qubits
-        wt = wires[t]
-        k = pos[i, t] + 1
-        run: list[int] = []
-        while k < len(wt) and cur[wt[k]] is not None and _is_1q_gate(cur[wt[k]]) and _diag_of(cur[wt[k]]):
-            run.append(wt[k])
-            k += 1
-        if k >= len(wt):
-            continue
-        j = wt[k]
-        other = cur[j]
-        if other is None or other.name != "cx" or other.qubits != (c, t) or other.condition is not None:
-            continue
-        # Everything on c between i and j must be diagonal on c (it commutes with both cx).
-        wc = wires[c]
-        ok = True
-        for m in wc[pos[i, c] + 1 : pos[j, c]]:
-            g = cur[m]
-            if g is None:
-                continue
-            if not g.is_gate or g.name == "pauli_channel":
-                ok = False
-                break
-            if len(g.qubits) == 1:
-                if _diag_of(g) is None:
-                    ok = False
-                    break
-            elif g.qubits.index(c) not in gates.spec(g.name).diagonal_on:
-                ok = False
-                break
-        if not ok:
-            continue
-        d0, d1 = 1.0 + 0j, 1.0 + 0j
+        run, j, theta = block
+        c, t = cur[i].qubits  # type: ignore[union-attr]
         for m in run:
-            e0, e1 = _diag_of(cur[m])  # type: ignore[arg-type, misc]
-            d0, d1 = d0 * e0, d1 * e1
             cur[m] = None
         cur[i] = None
-        theta = cmath.phase(d1 / d0)
-        cur[j] = None if abs(theta) < _TOL else Operation(name="rzz", qubits=(c, t), params=(theta,))
+        cur[j] = None if abs(theta) < ROUNDING_ANGLE else Operation(name="rzz", qubits=(c, t), params=(theta,))
     return [op for op in cur if op is not None]
 
 
