@@ -382,6 +382,8 @@ def sample_program(
     if method == "stim" and not _stim_can_run(compiled.circuit):  # refuse before drawing the shots
         return _run_on_stim(compiled, shots=shots, seed=seed, forced=True)  # raises, naming the problem
     groups, statistics = plan_shots(compiled, shots=shots, seed=seed)
+    if groups[0].drawn is not None:  # per-shot schedules rendered once: the groups' choices refer to it
+        compiled = dataclasses.replace(compiled, drawn=groups[0].drawn, per_shot_schedule=False)
     if method == "stim" or (method == "automatic" and _stim_can_run(compiled.circuit)
                             and _stim_can_run_groups(compiled, groups)):
         return _run_groups_on_stim(compiled, groups, statistics, shots=shots, forced=method == "stim")

@@ -40,12 +40,18 @@ from typing import Any
 import numpy as np
 
 from welinq_core.circuit import Circuit
-from welinq_core.noise.drawn import group_shots
+from welinq_core.noise.drawn import DrawnEvents, group_shots
 from welinq_core.pipeline import CompiledProgram
 from welinq_core.seeding import spawn_seed_sequences
-from welinq_core.shot_schedules import ShotStatistics, draw_shot_schedules
+from welinq_core.shot_schedules import ShotDraws, ShotStatistics, draw_shot_schedules
 
-__all__ = ["ShotGroup", "plan_shots"]
+__all__ = ["ShotGroup", "plan_shots", "RENDER_ONCE"]
+
+#: Shots that draw their own schedules share ONE rendering whose drawn locations carry
+#: their fixed errors (:mod:`welinq_core.noise.locations`; effective mode, drawn rendering);
+#: False renders one circuit per key instead (the previous path: ``benchmarks/per_shot_schedules.py``
+#: compares both, the tests check both give the same distribution per key).
+RENDER_ONCE = True
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -58,12 +64,16 @@ class ShotGroup:
         seed: The simulator seed for this group.
         own_circuit: The group's circuit when it is not the compiled one with ``choices``
             (shots that drew their own schedule), else None.
+        drawn: The drawn events ``choices`` refer to when they are not the compiled
+            program's (shots that drew their own schedule: one rendering with drawn
+            locations, shared by every group of the run), else None.
     """
 
     choices: tuple[int, ...]
     shots: np.ndarray
     seed: int | None
     own_circuit: Circuit | None = None
+    drawn: DrawnEvents | None = None
 
     @property
     def num_shots(self) -> int:
@@ -74,6 +84,8 @@ class ShotGroup:
         """The circuit to simulate for these shots."""
         if self.own_circuit is not None:
             return self.own_circuit
+        if self.drawn is not None:
+            return self.drawn.circuit_for(self.choices)
         return compiled.circuit if compiled.drawn is None else compiled.drawn.circuit_for(self.choices)
 
 
@@ -98,9 +110,61 @@ def plan_shots(compiled: CompiledProgram, *, shots: int, seed: int | None
 
 def _per_shot_schedule_groups(compiled: CompiledProgram, shots: int, seed: int | None,
                               rng: np.random.Generator, group_seq: Any) -> tuple[list[ShotGroup], ShotStatistics]:
+    draws = draw_shot_schedules(compiled, shots, rng)
+    if RENDER_ONCE and compiled.mode == "effective" and compiled.noise_rendering == "drawn":
+        return _render_once_groups(compiled, draws, seed, rng, group_seq)
+    return _per_key_groups(compiled, draws, seed, rng, group_seq)
+
+
+def _seeded(parts: list, seed: int | None, group_seq: Any) -> list[int | None]:
+    """The largest part's seed is the run's, every other part gets a spawned child."""
+    return [seed] + [int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+                     for s in group_seq.spawn(len(parts) - 1)]
+
+
+def _render_once_groups(compiled: CompiledProgram, draws: ShotDraws, seed: int | None, rng: np.random.Generator,
+                        group_seq: Any) -> tuple[list[ShotGroup], ShotStatistics]:
+    """One rendering with the base channels, every location some shot drew a fixed error at
+    a drawn event (:mod:`welinq_core.noise.locations`); a shot's choices are its fixed Paulis
+    there and draws of the base channel elsewhere, so groups differ only in fixed Paulis."""
+    from welinq_core.noise import DrawnLocations, add_noise
+    from welinq_core.noise.locations import OUTCOME_OF
+
+    keys = set(draws.keys)
+    pairs = sorted({k for labels, _, _ in keys for k, lab in enumerate(labels) if lab})
+    idles = sorted({(s, q) for _, idl, _ in keys for s, q, _ in idl})
+    copies = sorted({s for _, _, cps in keys for s, _ in cps})
+    locations = DrawnLocations(pairs=tuple(pairs), idles=tuple(idles), copies=tuple(copies))
+    noisy = add_noise(compiled.program, mode="effective", effective_rendering="drawn",
+                      pair_states=draws.pair_base, idle_durations=list(draws.idle_base),
+                      copy_idle_durations=dict(draws.copy_base), drawn_locations=locations)
+    if noisy.drawn is None:  # nothing drawn anywhere: one circuit serves every shot
+        return [ShotGroup(choices=(), shots=np.arange(draws.statistics.shots), seed=seed,
+                          own_circuit=noisy.circuit)], draws.statistics
+    where = noisy.location_events or {}
+    choices = noisy.drawn.draw(len(draws.keys), rng)  # base channels drawn everywhere
+    for i, (labels, idl, cps) in enumerate(draws.keys):  # ... unless the shot drew a fixed Pauli
+        for k, lab in enumerate(labels):
+            if lab:
+                choices[i, where[("pair", k)]] = OUTCOME_OF[lab]
+        for s, q, lab in idl:
+            j = where.get(("idle", s, q))  # absent without idle noise: the draw changes nothing
+            if j is not None:
+                choices[i, j] = OUTCOME_OF[lab]
+        for s, lab in cps:
+            choices[i, where[("copy", s)]] = OUTCOME_OF[lab]
+    parts = list(group_shots(choices).items())
+    groups = [ShotGroup(choices=c, shots=idx, seed=sd, drawn=noisy.drawn)
+              for (c, idx), sd in zip(parts, _seeded(parts, seed, group_seq))]
+    return groups, draws.statistics
+
+
+def _per_key_groups(compiled: CompiledProgram, draws: ShotDraws, seed: int | None, rng: np.random.Generator,
+                    group_seq: Any) -> tuple[list[ShotGroup], ShotStatistics]:
+    """One rendering per key (shots with the same fixed errors): the explicit mode's path, and
+    the reference of the render-once path's tests."""
     from welinq_core.noise import add_noise
 
-    draws = draw_shot_schedules(compiled, shots, rng)
     by_key: dict[tuple, list[int]] = {}
     for i, k in enumerate(draws.keys):
         by_key.setdefault(k, []).append(i)

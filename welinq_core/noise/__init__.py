@@ -110,11 +110,13 @@ from welinq_core.noise.channels import (
 )
 from welinq_core.noise.effective import PURIFY_MAX_EXTRA_QUBITS, render_effective
 from welinq_core.noise.explicit import render_explicit
+from welinq_core.noise.locations import DrawnLocations
 from welinq_core.noise.program import NoisyProgram
 from welinq_core.noise.sources import NoiseSources
 
 __all__ = [
     "NoisyProgram",
+    "DrawnLocations",
     "add_noise",
     "NOISE_MODES",
     "EFFECTIVE_RENDERINGS",
@@ -139,6 +141,7 @@ def add_noise(
     idle_noise: bool = True,
     effective_rendering: str = "exact",
     copy_idle_durations: Mapping[int, float | str] | None = None,
+    drawn_locations: DrawnLocations | None = None,
 ) -> NoisyProgram:
     """Insert link, memory, idle and local-gate noise into a lowered program.
 
@@ -169,6 +172,10 @@ def add_noise(
             for T1/T2 memories), in both renderings. A value may instead be a Pauli
             label (``"I"``, ``"X"``, ``"Y"``, ``"Z"``): one shot's drawn error. Defaults
             to None (no copy idling).
+        drawn_locations: Pairs, idle waits and copy waits to render as drawn events with
+            one outcome per Pauli (:mod:`~welinq_core.noise.locations`; effective mode with
+            ``effective_rendering="drawn"`` only): one rendering then serves shots that
+            draw different fixed errors there.
 
     Returns:
         A :class:`NoisyProgram`. Its ``summary`` holds ``mode``, ``pairs`` (per ledger
@@ -187,13 +194,25 @@ def add_noise(
         raise OptionsError(
             f"effective_rendering={effective_rendering!r} is unknown; choose one of {EFFECTIVE_RENDERINGS}"
         )
+    if drawn_locations is not None:
+        if mode != "effective" or effective_rendering != "drawn":
+            raise OptionsError(
+                f"drawn_locations needs mode='effective' and effective_rendering='drawn', not mode={mode!r} "
+                f"and effective_rendering={effective_rendering!r}"
+            )
+        bad = [k for k in drawn_locations.pairs if k >= program.num_bell_pairs]
+        bad += [s for s, _ in drawn_locations.idles if s >= len(program.steps)]
+        bad += [s for s in drawn_locations.copies if s >= len(program.steps)
+                or program.steps[s].kind not in ("remote", "close")]
+        if bad:
+            raise OptionsError(f"drawn_locations names {bad[:5]}, outside the program's pairs or steps")
     states = (
         default_pair_states(program)
         if pair_states is None
         else check_pair_states(pair_states, program.num_bell_pairs)
     )
     sources = NoiseSources(program, states, idle_durations, local_noise, idle_noise, effective_rendering,
-                           copy_idle=copy_idle_durations)
+                           copy_idle=copy_idle_durations, locations=drawn_locations)
     if mode == "explicit":
         return render_explicit(sources)
     return render_effective(sources)

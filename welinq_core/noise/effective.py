@@ -57,6 +57,8 @@ def render_effective(src: NoiseSources) -> NoisyProgram:
         mode="effective",
         summary=src.summary("effective", extra),
         drawn=renderer.drawn_events,
+        location_events=dict(renderer.location_events) if src.drawn_pairs or src.drawn_idles or src.drawn_copies
+        else None,
     )
 
 
@@ -81,6 +83,7 @@ class EffectiveRenderer:
         self.shared: list[tuple[NoiseEvent, list]] = []  # conditional events, placed in finish()
         self.randomness: str | None = None
         self.drawn: list[DrawnEvent] = []  # events drawn per shot (rendering "drawn")
+        self.location_events: dict[tuple, int] = {}  # drawn location -> its index in self.drawn
 
     def put(self, pos: int, prio: int, op: Operation) -> None:
         self.inserts.append((pos, prio, self.seq, op))
@@ -104,6 +107,15 @@ class EffectiveRenderer:
         return self.flip_cache[key]
 
     def render(self, ev: NoiseEvent) -> None:
+        if ev.location is not None:  # a drawn location: one outcome per Pauli, always drawn
+            resolved = []
+            for p, data, explicit in ev.outcomes:
+                fl = self.flips(ev, data, explicit)
+                resolved.append((p, data, [(pk, g) for pk in sorted(fl) for g in self.gate_pos[pk] if g >= ev.pos]))
+            self.location_events[ev.location] = len(self.drawn)
+            self.drawn.append(self.drawn_event(ev, resolved))
+            self.forms["drawn"] = self.forms.get("drawn", 0) + 1
+            return
         if ev.plain:
             if ev.channel is not None:
                 self.put(ev.pos, 0, ev.channel)

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Sequence
 
 from welinq_core.circuit import Condition, Operation
-from welinq_core.noise.channels import pauli_channel_op
+from welinq_core.noise.channels import idle_pauli_probabilities, pauli_channel_op
 from welinq_core.noise.pauli import PAULI_BITS, PAULIS
 from welinq_core.noise.sources import NoiseSources
 
@@ -48,6 +48,9 @@ class NoiseEvent:
     condition: Condition | None = None
     plain: bool = False
     channel: Operation | None = None
+    #: A drawn location (:mod:`welinq_core.noise.locations`): ``outcomes`` are its four
+    #: Paulis in the order I, X, Y, Z (zero probabilities kept), rendered as a drawn event.
+    location: tuple | None = None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -135,18 +138,43 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         events.append(NoiseEvent(pos=pos, outcomes=outcomes, open_at=snapshot(), kind=kind, condition=cond))
 
     idles = src.step_idles()
+    drawn_idle_at: dict[int, list[int]] = {}
+    for s_, q_ in sorted(src.drawn_idles):
+        drawn_idle_at.setdefault(s_, []).append(q_)
+
+    def located(pos: int, location: tuple, probs: Sequence[float], effects: Sequence[tuple], kind: str) -> None:
+        # a drawn location: its four Paulis as outcomes, in the order I, X, Y, Z
+        events.append(NoiseEvent(pos=pos, kind=kind, open_at=snapshot(), location=location,
+                                 outcomes=[(float(p), *e) for p, e in zip(probs, effects)]))
+
+    def on_qubit(q: int) -> list[tuple]:
+        return [({q: ch} if ch != "I" else {}, frozenset()) for ch in PAULIS]
 
     def idle_before(s: int, pos: int) -> None:
+        kept = []
         for q, t in idles.get(s, ()):
-            add(pos, (q,), src.idle_terms(src.qpu_of(q), t), "idle")
+            if (s, q) in src.drawn_idles:
+                if src.idle_on:
+                    located(pos, ("idle", s, q), idle_pauli_probabilities(src.qpu_of(q), float(t)), on_qubit(q),
+                            "idle")
+                kept.append(q)
+            else:
+                add(pos, (q,), src.idle_terms(src.qpu_of(q), t), "idle")
+        for q in drawn_idle_at.get(s, ()):
+            if q not in kept and src.idle_on:  # no base wait there: the base channel is the identity
+                located(pos, ("idle", s, q), (1.0, 0.0, 0.0, 0.0), on_qubit(q), "idle")
 
     def copy_idle_before(s: int, pos: int, packet: int, control: int) -> None:
         # a Pauli on the copy: X flips the packet's later gates, Z is Z on the control
+        me = frozenset({packet})
+        effect = {"I": ({}, frozenset()), "X": ({}, me), "Y": ({control: "Z"}, me), "Z": ({control: "Z"}, frozenset())}
+        if s in src.drawn_copies:
+            located(pos, ("copy", s), src.copy_idle_probabilities(s, packet), [effect[ch] for ch in PAULIS],
+                    "copy_idle")
+            return
         terms = src.copy_idle_terms(s, packet)
         if terms is None:
             return
-        me = frozenset({packet})
-        effect = {"I": ({}, frozenset()), "X": ({}, me), "Y": ({control: "Z"}, me), "Z": ({control: "Z"}, frozenset())}
         events.append(NoiseEvent(pos=pos, kind="copy_idle", open_at=snapshot(), outcomes=[
             (p, *effect[lab]) for lab, p in terms if p > 0]))
 
@@ -168,9 +196,13 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             open_of.setdefault(c, []).append(pk.index)
             me = frozenset({pk.index})
             # The pair (after swapping): X -> flip, Z -> Z_c, Y -> both.
-            pI, pX, pY, pZ = src.effective_pair(pk.index)
+            pI, pX, pY, pZ = src.effective_pair(pk.index, src.drawn_pairs)
             events.append(NoiseEvent(pos=pos, kind="pair", open_at=snapshot(), outcomes=[
                 (pI, {}, frozenset()), (pX, {}, me), (pY, {c: "Z"}, me), (pZ, {c: "Z"}, frozenset())]))
+            for k in pk.bell_pairs:  # drawn pairs: Pauli channels on one qubit compose in any order
+                if k in src.drawn_pairs:
+                    located(pos, ("pair", k), src.states[k],
+                            [({}, frozenset()), ({}, me), ({c: "Z"}, me), ({c: "Z"}, frozenset())], "pair")
             g2 = src.gate_terms(source, 2)
             if g2 is not None:  # cat-entangler cx(c, a): X-part on a flips the copy
                 outs = []
@@ -220,7 +252,10 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         elif step.kind == "teleport":  # identity on the data qubits + the pair's Pauli channel on q
             tp = prog.teleports[step.teleport]  # type: ignore[index]
             idle_before(s, pos)
-            add(pos, (tp.qubit,), tuple(zip(PAULIS, src.teleport_channel(tp))), "pair")
+            add(pos, (tp.qubit,), tuple(zip(PAULIS, src.teleport_channel(tp, src.drawn_pairs))), "pair")
+            for k in tp.bell_pairs:  # a drawn pair's Pauli lands on the teleported qubit
+                if k in src.drawn_pairs:
+                    located(pos, ("pair", k), src.states[k], on_qubit(tp.qubit), "pair")
             src.where[tp.qubit] = tp.target
 
     return EffectiveEvents(base=base, gate_pos=gate_pos, events=events)

@@ -25,6 +25,9 @@ class NoisyProgram:
         drawn: With ``effective_rendering="drawn"``, the events drawn per shot
             (:class:`~welinq_core.noise.drawn.DrawnEvents`); ``circuit`` then lacks
             them and is not the whole channel on its own. None otherwise.
+        location_events: With ``drawn_locations``, the index in ``drawn.events`` of every
+            drawn location's event (``("pair", k)``, ``("idle", step, qubit)``,
+            ``("copy", step)``; see :mod:`~welinq_core.noise.locations`). None otherwise.
     """
 
     circuit: Circuit
@@ -33,4 +36,5 @@ class NoisyProgram:
     mode: str
     summary: dict[str, Any]
     drawn: DrawnEvents | None = None
+    location_events: dict[tuple, int] | None = None
 

@@ -35,8 +35,13 @@ class NoiseSources:
         idle_on: bool,
         rendering: str,
         copy_idle: Mapping[int, float | str] | None = None,
+        locations: Any = None,
     ) -> None:
         self.p = program
+        #: Locations rendered as drawn events (:class:`~welinq_core.noise.locations.DrawnLocations`).
+        self.drawn_pairs = frozenset(locations.pairs) if locations is not None else frozenset()
+        self.drawn_idles = frozenset(locations.idles) if locations is not None else frozenset()
+        self.drawn_copies = frozenset(locations.copies) if locations is not None else frozenset()
         self.states = states
         self.idle = idle
         self.copy_idle = self._check_copy_idle(copy_idle)
@@ -166,19 +171,33 @@ class NoiseSources:
             out = convolve_pauli(out, (1 - r, r, 0.0, 0.0))
         return out
 
-    def teleport_channel(self, tp: Any) -> tuple[float, float, float, float]:
+    def teleport_channel(self, tp: Any, skip: frozenset[int] = frozenset()) -> tuple[float, float, float, float]:
         """Pauli channel on a teleported qubit (physics.md 2.7): its pair after swapping,
         then the source's noisy Bell measurement (z-part on q -> Z, x-part on the pair half -> X)."""
-        probs = self.effective_pair(tp)
+        probs = self.effective_pair(tp, skip)
         return convolve_pauli(probs, self.swap_noise(self.cluster.qpu(tp.source)))
 
-    def effective_pair(self, pk_index: Any) -> tuple[float, float, float, float]:
+    def effective_pair(self, pk_index: Any, skip: frozenset[int] = frozenset()) -> tuple[float, float, float, float]:
+        """The pair of a packet (or teleport) after swapping along its route; pairs in ``skip``
+        (drawn locations, rendered as their own events) are left out."""
         pk = self.p.packets[pk_index] if isinstance(pk_index, int) else pk_index  # a packet or a teleport
-        probs = self.states[pk.bell_pairs[0]]
+        first = pk.bell_pairs[0]
+        probs = (1.0, 0.0, 0.0, 0.0) if first in skip else self.states[first]
         for hop, pair in enumerate(pk.bell_pairs[1:], start=1):
-            probs = convolve_pauli(probs, self.states[pair])
+            if pair not in skip:
+                probs = convolve_pauli(probs, self.states[pair])
             probs = convolve_pauli(probs, self.swap_noise(self.cluster.qpu(pk.route[hop])))
         return probs
+
+    def copy_idle_probabilities(self, step: int, packet: int) -> tuple[float, float, float, float]:
+        """``(pI, pX, pY, pZ)`` of a packet's copy idling before ``step`` for its base wait
+        (a drawn location: identity without a wait or a memory)."""
+        t = self.copy_idle.get(step, 0.0)
+        route = self.p.packets[packet].route
+        memory = self.cluster.link(route[-2], route[-1]).memory
+        if isinstance(t, str) or t <= 0 or memory is None:
+            return (1.0, 0.0, 0.0, 0.0)
+        return tuple(memory.pauli_probabilities(t))  # type: ignore[return-value]
 
     def summary(self, mode: str, extra: dict[str, Any]) -> dict[str, Any]:
         pairs = [
