@@ -389,7 +389,9 @@ def sample_program(
         return _run_groups_on_stim(compiled, groups, statistics, shots=shots, forced=method == "stim")
     main, minors = groups[0], groups[1:]
     jobs: list[tuple[_Prepared, list]] = [(_prepare(main.circuit(compiled), compiled, main.num_shots, method), [main])]
-    if len(minors) > 1 and compiled.drawn is not None and not compiled.per_shot_schedule:
+    main_circuit = jobs[0][0].circuit
+    if (len(minors) > 1 and compiled.drawn is not None and not compiled.per_shot_schedule
+            and not _is_clifford(main_circuit)):  # Clifford groups keep the stabilizer method: no template
         # One parameterised circuit serves every minor group, one run per size class: a
         # group of k shots runs with the next power of two >= k shots and keeps its first k
         # samples (independent draws of its circuit: exact), so a run makes a few Aer calls
@@ -495,13 +497,30 @@ class _Prepared:
         return self.converted is not None
 
 
-def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
-    circuit = defer_measurements(circuit, compiled.num_user_clbits)
+#: The last few circuits :func:`_reduce` reduced: ``id -> (circuit, user clbits, reduced)`` (a
+#: slot template is prepared once per shot-count class of its groups, reduced once).
+_REDUCED: dict[int, tuple[Circuit, int, Circuit]] = {}
+
+
+def _reduce(circuit: Circuit, keep_clbits: int) -> Circuit:
+    """``circuit`` with scratch measurements deferred and only the part measurements can see."""
+    hit = _REDUCED.get(id(circuit))
+    if hit is not None and hit[0] is circuit and hit[1] == keep_clbits:
+        return hit[2]
+    out = defer_measurements(circuit, keep_clbits)
     # qubits no measurement can see (e.g. the idle ones of a circuit transpiled onto the whole
     # cluster) are not simulated; slot placeholders of a template stay
-    slots = (q for op in circuit.operations if op.name == "u" and op.params and op.params[2] == SLOT_MARKER
+    slots = (q for op in out.operations if op.name == "u" and op.params and op.params[2] == SLOT_MARKER
              for q in op.qubits)
-    circuit, _ = circuit.observed_part(keep=slots)
+    out, _ = out.observed_part(keep=slots)
+    if len(_REDUCED) >= 4:
+        _REDUCED.pop(next(iter(_REDUCED)))
+    _REDUCED[id(circuit)] = (circuit, keep_clbits, out)
+    return out
+
+
+def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
+    circuit = _reduce(circuit, compiled.num_user_clbits)
     if method == "automatic":
         method, reason = choose_method(circuit, shots)
     else:

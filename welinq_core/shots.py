@@ -144,15 +144,13 @@ def _render_once_groups(compiled: CompiledProgram, draws: ShotDraws, seed: int |
     where = noisy.location_events or {}
     choices = noisy.drawn.draw(len(draws.keys), rng)  # base channels drawn everywhere
     for i, (labels, idl, cps) in enumerate(draws.keys):  # ... unless the shot drew a fixed Pauli
-        for k, lab in enumerate(labels):
-            if lab:
-                choices[i, where[("pair", k)]] = OUTCOME_OF[lab]
-        for s, q, lab in idl:
-            j = where.get(("idle", s, q))  # absent without idle noise: the draw changes nothing
+        # (a location without an event -- idle errors without idle noise -- changes nothing)
+        fixed = [(("pair", k), lab) for k, lab in enumerate(labels) if lab]
+        fixed += [(("idle", s, q), lab) for s, q, lab in idl] + [(("copy", s), lab) for s, lab in cps]
+        for loc, lab in fixed:
+            j = where.get(loc)
             if j is not None:
                 choices[i, j] = OUTCOME_OF[lab]
-        for s, lab in cps:
-            choices[i, where[("copy", s)]] = OUTCOME_OF[lab]
     parts = list(group_shots(choices).items())
     groups = [ShotGroup(choices=c, shots=idx, seed=sd, drawn=noisy.drawn)
               for (c, idx), sd in zip(parts, _seeded(parts, seed, group_seq))]

@@ -11,8 +11,12 @@ import itertools
 import numpy as np
 import pytest
 
-from _dm import simulate_dm
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from _dm import reduced, simulate_dm
 from test_per_shot_schedule import _small_case, _three_qpu_case
+from test_teledata_noise import teledata_programs
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.noise import DrawnLocations, add_noise
@@ -90,6 +94,46 @@ def test_every_key_of_the_one_rendering_equals_its_own_rendering(three):
     # keys with fixed pair, idle and (three QPUs) copy errors were checked
     assert any(k[1] for k in checked) and (three or any(any(k[0]) for k in checked))
     assert any(k[2] for k in checked) == three
+
+
+_ONE_HOT = {"I": (1.0, 0.0, 0.0, 0.0), "X": (0.0, 1.0, 0.0, 0.0), "Y": (0.0, 0.0, 1.0, 0.0),
+            "Z": (0.0, 0.0, 0.0, 1.0)}
+
+
+def _data_rho(mix: dict, num_qubits: int, n: int) -> np.ndarray:
+    return reduced(sum(mix.values()), list(range(n)), num_qubits)
+
+
+@given(teledata_programs(noisy=True), st.data())
+@settings(max_examples=12, deadline=None)
+def test_drawn_pairs_of_teleports_and_packets_and_idle_waits_are_exact(case, data):
+    """Any program with TeleData moves (and packets), any drawn pairs and idle waits, each kept
+    at its base channel or fixed to a Pauli: the one rendering equals the rendering with
+    one-hot pair states and Pauli-labelled idle entries, as density matrices to 1e-9."""
+    prog, states = case
+    n = prog.circuit.num_qubits
+    idle = [(s, q, 1e-5 * (1 + s % 3)) for s in range(len(prog.steps)) for q in range(n) if (s + q) % 2]
+    pairs = data.draw(st.lists(st.integers(0, prog.num_bell_pairs - 1), min_size=1, max_size=2, unique=True))
+    idles = data.draw(st.lists(st.sampled_from([(s, q) for s, q, _ in idle] + [(0, 0)]), max_size=2, unique=True))
+    labels = {loc: data.draw(st.sampled_from(["", "I", "X", "Y", "Z"]))
+              for loc in [("pair", k) for k in pairs] + [("idle", s, q) for s, q in idles]}
+    once = add_noise(prog, mode="effective", effective_rendering="drawn", pair_states=states, idle_durations=idle,
+                     drawn_locations=DrawnLocations(pairs=tuple(sorted(pairs)), idles=tuple(sorted(idles))))
+    fixed = {once.location_events[loc]: OUTCOME_OF[lab] for loc, lab in labels.items() if lab}
+    assume(np.prod([1 if j in fixed else sum(p > 0 for p in ev.probabilities)
+                    for j, ev in enumerate(once.drawn.events)]) <= 300)
+    ref_states = [_ONE_HOT[labels[("pair", k)]] if labels.get(("pair", k)) else st_ for k, st_ in enumerate(states)]
+    drawn_idle = {(loc[1], loc[2]): lab for loc, lab in labels.items() if loc[0] == "idle" and lab}
+    ref_idle = [(s, q, t) for s, q, t in idle if (s, q) not in drawn_idle] + [(s, q, lab) for (s, q), lab in
+                                                                             drawn_idle.items()]
+    ref = add_noise(prog, mode="effective", effective_rendering="drawn", pair_states=ref_states,
+                    idle_durations=sorted(ref_idle, key=lambda e: (e[0], e[1])))
+    assume(ref.drawn is None or ref.drawn.num_combinations() <= 300)
+    want = simulate_dm(ref.circuit) if ref.drawn is None else _mixture(ref.drawn, {}, 0)
+    got = _mixture(once.drawn, fixed, 0)
+    a = _data_rho(got, once.drawn.num_qubits, n)
+    b = _data_rho(want, ref.circuit.num_qubits, n)
+    assert abs(np.trace(a) - 1) < 1e-9 and np.abs(a - b).max() < 1e-9
 
 
 def test_plan_shots_renders_once_and_groups_share_it():
