@@ -10,10 +10,15 @@ distribution of every shot is the true mixture.
 
 When the schedule is random (a link with a finite pair rate, or distillation), every
 shot also draws its own schedule -- pair-generation times, memory ages, stalls, idle
-waits -- and from it its own link and idle errors (:mod:`welinq_core.shot_schedules`);
-shots with the same fixed errors share a circuit rendered with them. The statistics of
-the drawn schedules (:class:`~welinq_core.shot_schedules.ShotStatistics`) come back
-with the groups.
+waits -- and from it its own link and idle errors (:mod:`welinq_core.shot_schedules`).
+The program is then rendered ONCE (effective mode): every place where some shot drew a
+fixed error is a drawn event of that rendering (:mod:`welinq_core.noise.locations`),
+whose outcome is the shot's Pauli there, or a draw of the base channel where the shot
+kept it. Groups then differ only in fixed Paulis, so an engine runs them all through one
+parameterised circuit (:meth:`~welinq_core.noise.drawn.DrawnEvents.slot_template`)
+instead of rendering, converting and simulating one circuit per combination of fixed
+errors (the explicit mode still does that). The statistics of the drawn schedules
+(:class:`~welinq_core.shot_schedules.ShotStatistics`) come back with the groups.
 
 All seeds derive from the run's seed: the draws use a spawned child
 (:func:`welinq_core.seeding.spawn_seed_sequences`), the largest group is simulated
