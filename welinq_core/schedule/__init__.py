@@ -29,6 +29,9 @@ r"""Timed schedule of one shot: local gates, Bell-pair generation, swapping, fee
 Three runs make the bottleneck verdict: the seeded one, one with instantaneous pairs
 (the difference is the time lost waiting for pairs), and one with instantaneous pairs
 and zero latency (the local critical path). The largest share names the bottleneck.
+When the links hand out their pairs at once (no rate, no distillation, no warm bank) the
+seeded run is the first reference run, and without classical latency the second one too:
+those runs are not repeated.
 
 A TeleData teleport requests its pairs like a packet open (when the qubit is free),
 commits when every hop holds one, and the qubit is usable on the target QPU after
@@ -197,15 +200,24 @@ def schedule(
                                              distillation_target_fidelity)
     leads = prefetch_leads(program.cluster, prefetch, distilled)
     capacities = bank_capacities(program.cluster, bank=bank or bool(leads), bank_capacity=bank_capacity)
-    with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
-                                 instant_pairs=True, zero_latency=False)
-    local = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
-                          instant_pairs=True, zero_latency=True)
-    plan = planned_requests(with_latency.requests, leads, distilled) if leads else {}
     warm = warm_start_pairs(program.cluster, capacities, bank_warm_start)
+    # The reference runs (instantaneous pairs; and zero latency) are the seeded run itself
+    # when it has nothing they leave out (see _instant_links): one event simulation
+    # instead of three for clusters of instantaneous, latency-free links.
+    with_latency = None
+    if leads or not _instant_links(program.cluster, distilled, warm):
+        with_latency = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
+                                     instant_pairs=True, zero_latency=False)
+    plan = planned_requests(with_latency.requests, leads, distilled) if leads else {}  # type: ignore[union-attr]
     run = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities, warmup_s=float(warmup_s),
                         instant_pairs=False, zero_latency=False, distillation=distilled, warm_start=warm,
                         prefetch=plan or None)
+    latency_makespan = run.makespan if with_latency is None else with_latency.makespan
+    if all(link.latency_s == 0.0 for _, link in program.cluster.links):
+        local_makespan = latency_makespan  # no latency to leave out
+    else:
+        local_makespan = simulate_shot(program, rng=None, capacities=capacities, warmup_s=0.0,
+                                       instant_pairs=True, zero_latency=True).makespan
     extra: dict[str, Any] = {}
     if warm:
         cold = simulate_shot(program, rng=np.random.default_rng(seed), capacities=capacities,
@@ -220,9 +232,20 @@ def schedule(
         extra.update(policy="prefetch", prefetch_plan=plan, prefetch_lead_s=tuple(sorted(leads.items())),
                      prefetch_stall_saved_s=_stall(at_open) - _stall(run),
                      prefetch_fidelity_cost=_mean_fidelity(at_open) - _mean_fidelity(run))
-    timed = assemble_schedule(program, run, with_latency.makespan, local.makespan, bank=bank,
+    timed = assemble_schedule(program, run, latency_makespan, local_makespan, bank=bank,
                               seed=seed if isinstance(seed, int) else None)
     return dataclasses.replace(timed, **extra) if extra else timed
+
+
+def _instant_links(cluster: Cluster, distilled: dict, warm: dict) -> bool:
+    """Whether the seeded run is the run with instantaneous pairs: every link hands out its
+    pair at the request (no rate), none distils and no bank starts warm.
+
+    Such a source serves ``(t, t)`` without drawing, and a pair's cutoff cannot strike
+    before the commit (every hop's pair arrives at the open, the commit follows at once),
+    so the two runs start every step at the same time.
+    """
+    return not distilled and not warm and all(link.bell_pair_rate_hz is None for _, link in cluster.links)
 
 
 def _stall(run: ShotRun) -> float:
