@@ -29,7 +29,7 @@ from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
 from welinq_core.noise import add_noise
 from welinq_core.noise.drawn import DrawnEvents
-from welinq_core.partitioning import Partition, assignment_from_dict, partition_circuit
+from welinq_core.partitioning import Partition, assignment_from_dict, partition_and_plan
 from welinq_core.report import Report, build_report
 from welinq_core.schedule import Schedule, bank_capacities, distillation_rounds_per_link, schedule
 
@@ -169,10 +169,12 @@ def compile_program(
         cost = plan_cost(circuit, cluster, full, protocols=protocols)
         partition = Partition(assignment=full, bell_pairs=cost.bell_pairs, nonlocal_gates=cost.nonlocal_gates,
                               protocols=cost.protocols)
+        plan = cost.plan
     else:
         kwargs = {} if partition_method is None else {"method": partition_method}
-        partition = partition_circuit(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
-    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols)
+        partition, plan = partition_and_plan(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
+    # The partitioner's plan of the chosen placement is lowered as it is (not planned again).
+    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols, plan=plan)
     timed = schedule(program, seed=seed, distillation=distillation, distillation_rounds=distillation_rounds,
                      distillation_target_fidelity=distillation_target_fidelity, prefetch=prefetch)
     noise_summary = None

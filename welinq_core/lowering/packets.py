@@ -15,13 +15,15 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import weakref
 from collections.abc import Sequence
 
 from welinq_core import gates
 from welinq_core.circuit import Circuit, Operation
 
-__all__ = ["is_diagonal_1q", "segments", "cover_items", "koenig_cover"]
+__all__ = ["is_diagonal_1q", "segments", "PacketIndex", "packet_index", "cover_items", "koenig_cover"]
 
 
 def is_diagonal_1q(op: Operation) -> bool:
@@ -85,6 +87,61 @@ def segments(circuit: Circuit) -> list[tuple[int, ...]]:
                 ids.append(-1)
         out.append(tuple(ids))
     return out
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PacketIndex:
+    """What the planner reads of a circuit whatever the placement (shared, read-only).
+
+    Attributes:
+        segments: :func:`segments` of the circuit.
+        timeline: Indices of the operations on each qubit, in order.
+        seg_uses: For each segment, ``(op indices, partners)`` of its two-qubit gates in order.
+    """
+
+    segments: list[tuple[int, ...]]
+    timeline: dict[int, list[int]]
+    seg_uses: dict[int, tuple[list[int], list[int]]]
+
+
+_INDEX: dict[int, tuple[weakref.ref, PacketIndex]] = {}
+_INDEX_SIZE = 8
+
+
+def packet_index(circuit: Circuit) -> PacketIndex:
+    """The :class:`PacketIndex` of ``circuit``, computed once per circuit object.
+
+    The partitioner plans one circuit under many placements and protocol sets; this part
+    of the planner's work depends on the circuit alone (a circuit is immutable).
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> c = Circuit(num_qubits=2, operations=[Operation(name="cz", qubits=(0, 1))])
+        >>> packet_index(c).seg_uses, packet_index(c) is packet_index(c)
+        ({0: ([0], [1]), 1: ([0], [0])}, True)
+    """
+    hit = _INDEX.get(id(circuit))
+    if hit is not None and hit[0]() is circuit:
+        return hit[1]
+    segs = segments(circuit)
+    timeline: dict[int, list[int]] = {}
+    seg_uses: dict[int, tuple[list[int], list[int]]] = {}
+    for i, op in enumerate(circuit.operations):
+        for q in op.qubits:
+            timeline.setdefault(q, []).append(i)
+        if len(op.qubits) != 2 or not op.is_gate:
+            continue
+        for pos in (0, 1):
+            sid = segs[i][pos]
+            if sid >= 0:
+                idx, partners = seg_uses.setdefault(sid, ([], []))
+                idx.append(i)
+                partners.append(op.qubits[1 - pos])
+    index = PacketIndex(segments=segs, timeline=timeline, seg_uses=seg_uses)
+    _INDEX[id(circuit)] = (weakref.ref(circuit), index)
+    while len(_INDEX) > _INDEX_SIZE:
+        _INDEX.pop(next(iter(_INDEX)))
+    return index
 
 
 def cover_items(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -31,7 +31,7 @@ from welinq_core.errors import (
     OptionsError,
 )
 from welinq_core.lowering.canonical import canonicalize
-from welinq_core.lowering.packets import cover_items, is_diagonal_1q, segments
+from welinq_core.lowering.packets import cover_items, is_diagonal_1q, packet_index
 from welinq_core.lowering.program import (
     BellPairUse,
     DistributedProgram,
@@ -130,16 +130,16 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
 
 def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str] | str,
                moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-               bound: bool = False) -> list[tuple[tuple[str, ...], Planner]]:
+               bound: bool = False) -> Iterator[tuple[tuple[str, ...], Planner]]:
     """``(protocol set, planner)`` for every concrete set ``protocols`` stands for (``circuit`` canonical).
 
     Under ``"auto"`` a set that cannot lower the circuit at all (TeleData alone with no free
     data slot to move into) is left out; an explicit choice raises instead. With ``bound``,
     a set is abandoned (and left out) as soon as it uses more pairs than the best set so far:
-    only the plan with fewest pairs is wanted.
+    only the plan with fewest pairs is wanted. The sets are planned as they are iterated
+    (a caller that has what it needs stops there).
     """
     sets = protocol_sets(protocols)
-    out = []
     best: int | None = None
     for ps in sets:
         try:
@@ -150,10 +150,9 @@ def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pr
             continue
         if planner.aborted:
             continue
-        out.append((ps, planner))
         if best is None or len(planner.pairs) < best:
             best = len(planner.pairs)
-    return out
+        yield ps, planner
 
 
 def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
@@ -191,8 +190,10 @@ class Planner:
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
                  cover: str = "min", limit: int | None = None) -> None:
         self.circuit = circuit
+        self.assignment = tuple(assignment)
         self.limit = limit
         self.aborted = False
+        self.finished = False  # plan() ran to the end
         self.cover_kind = cover
         self.evictions = 0
         self.now = 0
@@ -220,27 +221,16 @@ class Planner:
         self.packet_info: list[dict] = []
         self.pairs: list[BellPairUse] = []
         self.steps: list[Step] = []
-        self.timeline: dict[int, list[int]] = {}
-        for i, op in enumerate(circuit.operations):
-            for q in op.qubits:
-                self.timeline.setdefault(q, []).append(i)
+        index = packet_index(circuit)  # per circuit, shared by its plans (read-only)
+        self.timeline: dict[int, list[int]] = index.timeline
         self.cursor: dict[int, int] = Counter()
-        self.segs = segments(circuit)
+        self.segs = index.segments
         names = list(reversed(cluster.qpu_names)) if cover == "min-flipped" else list(cluster.qpu_names)
         order = {name: k for k, name in enumerate(names)}
         self.cover = set() if cover == "dense" else cover_items(
             circuit, self.segs, self.where, order, short_lived=cover == "short-lived")
         # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
-        self.seg_uses: dict[int, tuple[list[int], list[int]]] = {}
-        for i, op in enumerate(circuit.operations):
-            if len(op.qubits) != 2 or not op.is_gate:
-                continue
-            for pos in (0, 1):
-                sid = self.segs[i][pos]
-                if sid >= 0:
-                    idx, partners = self.seg_uses.setdefault(sid, ([], []))
-                    idx.append(i)
-                    partners.append(op.qubits[1 - pos])
+        self.seg_uses: dict[int, tuple[list[int], list[int]]] = index.seg_uses
 
     # -- packets -----------------------------------------------------------------------
     def close(self, packet: int) -> None:
@@ -531,12 +521,14 @@ class Planner:
             self.steps.append(Step(kind="remote", op=i, packet=packet))
         for q in list(self.open):
             self.close_all(q)
+        self.finished = True
 
 
 
 def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
           protocols: Sequence[str] | str = ("telegate",),
-          moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> DistributedProgram:
+          moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
+          plan: Planner | None = None) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
     Args:
@@ -554,6 +546,10 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             before that operation of the canonical circuit (a qubit already on the
             target stays). Mainly for tests; works with any ``protocols`` (with
             ``"auto"``, forced moves mean ``("telegate",)`` plus these moves).
+        plan: The finished planner of this very lowering, when the caller has it
+            (``PlanCost.plan`` of :func:`~welinq_core.partitioning.cost.plan_cost`): it
+            is assembled instead of planned again. A plan of another circuit, cluster,
+            assignment or protocol set (or with ``moves``) is ignored.
 
     Returns:
         The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
@@ -569,7 +565,10 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     canonical = canonicalize(circuit)
     if moves and check_protocols(protocols) == (AUTO,):
         protocols = ("telegate",)  # forced moves replace the automatic choice
-    planner = _best_planner(canonical, cluster, assignment, protocols, moves)
+    if plan is not None and _plan_fits(plan, canonical, cluster, assignment, protocols, moves):
+        planner = plan
+    else:
+        planner = _best_planner(canonical, cluster, assignment, protocols, moves)
     packets = tuple(
         Packet(
             index=k,
@@ -597,6 +596,16 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             for k, t in enumerate(planner.teleport_info)
         ),
     )
+
+
+def _plan_fits(plan: Planner, canonical: Circuit, cluster: Cluster, assignment: Sequence[str],
+               protocols: Sequence[str] | str, moves: Mapping[int, Sequence[tuple[int, str]]] | None) -> bool:
+    """Whether ``plan`` is a finished plan of exactly this lowering (else :func:`lower` plans anew)."""
+    chosen = check_protocols(protocols)
+    return (isinstance(plan, Planner) and plan.finished and not plan.aborted and not moves and not plan.moves
+            and plan.assignment == tuple(assignment) and (chosen == (AUTO,) or plan.protocols == chosen)
+            and (plan.cluster is cluster or plan.cluster == cluster)
+            and (plan.circuit is canonical or plan.circuit == canonical))
 
 
 def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,

@@ -22,7 +22,9 @@ from welinq_core.partitioning.placement import (
     Partition,
     assignment_from_dict,
     interaction_graph,
+    partition_and_plan,
     partition_circuit,
 )
 
-__all__ = ["METHODS", "Partition", "assignment_from_dict", "interaction_graph", "partition_circuit"]
+__all__ = ["METHODS", "Partition", "assignment_from_dict", "interaction_graph", "partition_and_plan",
+           "partition_circuit"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import networkx as nx
 
@@ -38,12 +39,20 @@ class PlanCost:
         infidelity: Sum over consumed pairs of ``1 - bell_pair_fidelity`` of the link
             that makes it: the expected number of faulty pairs to first order.
         protocols: The protocol set the lowering must use to consume exactly these pairs.
+        plan: The finished :class:`~welinq_core.lowering.planner.Planner` these numbers
+            are read from (None when not kept): ``lower(..., plan=cost.plan)`` assembles
+            the program from it instead of planning again.
     """
 
     bell_pairs: int
     nonlocal_gates: int
     infidelity: float
     protocols: tuple[str, ...] = dataclasses.field(default=("telegate",), repr=False)
+    plan: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    def without_plan(self) -> PlanCost:
+        """The same cost without its plan (to keep many costs without their plans' memory)."""
+        return self if self.plan is None else dataclasses.replace(self, plan=None)
 
     def key(self, objective: str) -> tuple[float, float]:
         """Sort key: smaller is better for ``objective``."""
@@ -59,12 +68,18 @@ def check_objective(objective: str) -> None:
 
 
 def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-              protocols: Sequence[str] | str = AUTO, objective: str = "ebits") -> PlanCost:
-    """Run the lowering's planner (no rendering) and read its ledger.
+              protocols: Sequence[str] | str = AUTO, objective: str = "ebits",
+              unbeatable: PlanCost | None = None) -> PlanCost:
+    """Run the lowering's planner (no rendering) and read its ledger; the plan comes along.
 
     With ``protocols="auto"`` (default) the planner runs with each set of
     :data:`~welinq_core.lowering.planner.AUTO_SETS` and the best plan (for ``objective``) is returned; its ``protocols`` say which
-    set reproduces it in :func:`~welinq_core.lowering.lower`.
+    set reproduces it in :func:`~welinq_core.lowering.lower`, and ``lower(..., plan=cost.plan)``
+    builds the program from this very plan.
+
+    ``unbeatable``: a cost no plan can beat in either objective (fewest pairs there can
+    be, each on the best link); once a set meets it the remaining sets are not planned
+    (they could only tie, and a tie keeps the earlier set).
     """
     canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
@@ -76,9 +91,13 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
             infidelity=float(sum(infid[p.link] for p in planner.pairs)),
             protocols=ps,
+            plan=planner,
         )
         if best is None or cost.key(objective) < best.key(objective):
             best = cost
+        if unbeatable is not None and cost.bell_pairs <= unbeatable.bell_pairs \
+                and round(cost.infidelity, 12) <= round(unbeatable.infidelity, 12):
+            break
     return best  # type: ignore[return-value]
 
 

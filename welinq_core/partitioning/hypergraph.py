@@ -30,7 +30,7 @@ import dataclasses
 
 from welinq_core.circuit import Circuit
 from welinq_core.lowering.canonical import canonicalize
-from welinq_core.lowering.packets import segments as _segments
+from welinq_core.lowering.packets import packet_index
 
 __all__ = ["PacketHypergraph", "build_packet_hypergraph"]
 
@@ -74,7 +74,7 @@ def build_packet_hypergraph(circuit: Circuit) -> PacketHypergraph:
     Hyperedges with a single pin (segments that can never need a copy) are dropped.
     """
     canonical = canonicalize(circuit)
-    segs = _segments(canonical)
+    segs = packet_index(canonical).segments
     n = canonical.num_qubits
     pins: dict[int, list[int]] = {}
     owner: dict[int, int] = {}

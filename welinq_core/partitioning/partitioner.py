@@ -106,13 +106,21 @@ def _pair_lower_bound(circuit: Circuit, cluster: Cluster) -> int:
     return bound
 
 
-def _is_optimal(circuit: Circuit, cluster: Cluster, cost: PlanCost) -> bool:
-    """Whether ``cost`` meets the lower bound in both objectives (no swap can improve it)."""
+def _unbeatable(circuit: Circuit, cluster: Cluster) -> PlanCost | None:
+    """The lower bound in both objectives: the fewest pairs, each on the best link (None: no links)."""
     if not cluster.links:
-        return False
+        return None
     lb = _pair_lower_bound(circuit, cluster)
     min_infid = min(1.0 - link.bell_pair_fidelity for _, link in cluster.links)
-    return cost.bell_pairs == lb and round(cost.infidelity, 12) <= round(lb * min_infid, 12)
+    return PlanCost(bell_pairs=lb, nonlocal_gates=0, infidelity=lb * min_infid)
+
+
+def _is_optimal(circuit: Circuit, cluster: Cluster, cost: PlanCost, bound: PlanCost | None = None) -> bool:
+    """Whether ``cost`` meets the lower bound in both objectives (no swap can improve it)."""
+    bound = _unbeatable(circuit, cluster) if bound is None else bound
+    if bound is None:
+        return False
+    return cost.bell_pairs == bound.bell_pairs and round(cost.infidelity, 12) <= round(bound.infidelity, 12)
 
 
 def contiguous_assignment(circuit: Circuit, cluster: Cluster) -> tuple[str, ...] | None:
@@ -255,12 +263,23 @@ def hypergraph_partition(
     # and not at all past _TELEDATA_FINAL_MAX_OPS operations.
     search_protocols = ("telegate",) if big and check_protocols(protocols) == ("auto",) else protocols
 
+    optimum = _unbeatable(circuit, cluster)
+
     def score(assign: Sequence[str]) -> PlanCost:
         try:
-            return plan_cost(circuit, cluster, assign, protocols=search_protocols, objective=objective)
+            return plan_cost(circuit, cluster, assign, protocols=search_protocols, objective=objective,
+                             unbeatable=optimum)
         except CommunicationQubitError as err:  # a route needs more comm qubits than a QPU has
             infeasible.append(err)
             return _INFEASIBLE
+
+    def add(cost: PlanCost, assign: tuple[str, ...]) -> None:
+        """Keep a scored candidate; only the best so far keeps its plan (memory)."""
+        candidates.append((cost, assign))
+        best_i = min(range(len(candidates)), key=lambda i: candidates[i][0].key(objective))
+        for i, (c, a) in enumerate(candidates):
+            if i != best_i and c.plan is not None:
+                candidates[i] = (c.without_plan(), a)
 
     if big:
         restarts = 1
@@ -271,11 +290,12 @@ def hypergraph_partition(
     for start in (contiguous_assignment(circuit, cluster), tuple(baseline)):
         if start is None or any(start == c[1] for c in candidates):
             continue
-        candidates.append((score(start), start))
+        cost = score(start)
         # A candidate that meets the lower bound on pairs (and on infidelity) cannot be
         # beaten, by any protocol: the search ends there.
-        if candidates[-1][0] is not _INFEASIBLE and _is_optimal(circuit, cluster, candidates[-1][0]):
-            return start, candidates[-1][0], "hypergraph-lower-bound"
+        if cost is not _INFEASIBLE and _is_optimal(circuit, cluster, cost, optimum):
+            return start, cost, "hypergraph-lower-bound"
+        add(cost, start)
     report("baseline")
     # Small enough to try every placement: the best plan there is, for the lowering's cost.
     if len(names) ** n <= EXHAUSTIVE_MAX_PLACEMENTS and n == circuit.num_qubits:
@@ -287,7 +307,7 @@ def hypergraph_partition(
             assign = tuple(names[b] for b in blocks)
             if any(assign == c[1] for c in candidates):
                 continue
-            candidates.append((score(assign), assign))
+            add(score(assign), assign)
         candidates.sort(key=lambda c: c[0].key(objective))
         if candidates[0][0] is _INFEASIBLE:
             raise infeasible[0]
@@ -313,7 +333,7 @@ def hypergraph_partition(
                 continue
             seen.add(cand)
             assign = tuple(names[b] for b in cand)
-            candidates.append((score(assign), assign))
+            add(score(assign), assign)
             report(_label)
     candidates.sort(key=lambda c: c[0].key(objective))
     best_cost, best = candidates[0]

@@ -41,7 +41,8 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import ClusterSpecError, InsufficientQubitsError, OptionsError
 
-__all__ = ["METHODS", "Partition", "partition_circuit", "interaction_graph", "assignment_from_dict"]
+__all__ = ["METHODS", "Partition", "partition_circuit", "partition_and_plan", "interaction_graph",
+           "assignment_from_dict"]
 
 
 
@@ -211,6 +212,33 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         >>> p.bell_pairs, p.method.startswith("hypergraph")
         (1, True)
     """
+    return partition_and_plan(circuit, cluster, seed=seed, max_passes=max_passes, method=method,
+                              objective=objective, protocols=protocols, time_limit_s=time_limit_s,
+                              progress=progress)[0]
+
+
+def partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.random.Generator | None = None,
+                       max_passes: int = 8, method: str = "auto", objective: str = "ebits",
+                       protocols: tuple[str, ...] | list[str] | str = "auto",
+                       time_limit_s: float | None = None,
+                       progress: Callable[[str, int], None] | None = None) -> tuple[Partition, object]:
+    """:func:`partition_circuit` and the lowering's plan of its result.
+
+    The plan (a finished :class:`~welinq_core.lowering.planner.Planner`) is the one whose
+    ledger gave ``Partition.bell_pairs``; ``lower(circuit, cluster, partition.assignment,
+    protocols=partition.protocols, plan=plan)`` builds the program from it without planning
+    again (the same program as without ``plan``).
+
+    Examples:
+        >>> from welinq_core.circuit import Operation
+        >>> from welinq_core.lowering import lower
+        >>> c = Circuit(num_qubits=4, operations=[Operation(name="cz", qubits=(0, q)) for q in (1, 2, 3)])
+        >>> cl = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
+        >>> p, plan = partition_and_plan(c, cl, seed=3)
+        >>> lower(c, cl, p.assignment, protocols=p.protocols, plan=plan) == lower(c, cl, p.assignment,
+        ...                                                                       protocols=p.protocols)
+        True
+    """
     from welinq_core.lowering import check_protocols
     from welinq_core.partitioning.greedy import greedy_fm_assignment
     from welinq_core.partitioning.cost import check_objective, plan_cost  # imports the lowering
@@ -250,4 +278,4 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
         objective=objective,
         infidelity=cost.infidelity,
         protocols=cost.protocols,
-    )
+    ), cost.plan
