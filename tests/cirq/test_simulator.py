@@ -207,9 +207,9 @@ def test_noisy_sampling_matches_density_matrix_probabilities(mode: str) -> None:
 
 def test_sweep_resolves_symbols_and_partitions_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    original = welinq_core.pipeline.partition_circuit
+    original = welinq_core.pipeline.partition_and_plan
     monkeypatch.setattr(
-        welinq_core.pipeline, "partition_circuit", lambda *a, **k: calls.append(1) or original(*a, **k)
+        welinq_core.pipeline, "partition_and_plan", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
     q = cirq.LineQubit.range(4)
     t = sympy.Symbol("t")
