@@ -5,8 +5,9 @@ shot is random, and so are the states of the pairs it consumes (their storage ag
 and the idle waits of its data qubits. One schedule drawn at compile time and reused
 for every shot would give every shot the noise of one lucky or unlucky shot: a result
 that depends on the seed beyond shot noise. Here every shot draws its own schedule
-(:func:`~welinq_core.schedule.simulation.simulate_shot`, the same event loop as
-:func:`~welinq_core.schedule.schedule`) and from it its own link and idle errors.
+(the event loop of :func:`~welinq_core.schedule.schedule`, run for all shots at once by
+:func:`~welinq_core.schedule_batch.simulate_schedules`) and from it its own link and idle
+errors.
 
 **Exact sampling with few circuits.** Given its schedule :math:`S`, a shot's noise is a
 set of independent Pauli channels :math:`c_k(S)`: one per consumed pair (its aged
@@ -204,38 +205,17 @@ def draw_shot_schedules(compiled: CompiledProgram, shots: int, rng: np.random.Ge
     The schedules use the settings of the compiled one (entanglement banks, distillation);
     see the module docstring for the exact split into base channels and fixed errors.
     """
-    from welinq_core.schedule.records import copy_idle_waits
-    from welinq_core.schedule.simulation import idle_intervals, simulate_shot
+    from welinq_core.schedule_batch import ShotStreams, simulate_schedules
 
     program = compiled.program
     qpus = {q.name: q for q in program.cluster.qpus}
     where = _qubit_qpus(program)
-    settings = compiled.schedule_settings
     n_pairs = len(program.bell_pairs)
-    states = np.zeros((shots, n_pairs, 4))
-    ages = np.zeros((shots, n_pairs))
-    makespans = np.zeros(shots)
-    stalls = np.zeros(shots)
-    idle_tot = np.zeros(shots)
-    waits: dict[tuple[int, int], np.ndarray] = {}
-    copy_waits: dict[int, np.ndarray] = {}
-    for i in range(shots):
-        run = simulate_shot(program, rng=rng, instant_pairs=False, zero_latency=False, **settings)
-        for k, rec in enumerate(run.pairs):
-            states[i, k] = rec.probabilities  # type: ignore[union-attr]
-            ages[i, k] = rec.age_s  # type: ignore[union-attr]
-        makespans[i] = run.makespan
-        stalls[i] = sum(pt.stall_s for pt in run.packets if pt is not None)
-        for iv in idle_intervals(program, run.busy):
-            col = waits.get((iv.step, iv.qubit))
-            if col is None:
-                col = waits[(iv.step, iv.qubit)] = np.zeros(shots)
-            col[i] += iv.duration_s
-            idle_tot[i] += iv.duration_s
-        for step, t in copy_idle_waits(run.ops, run.packets).items():  # type: ignore[arg-type]
-            if step not in copy_waits:
-                copy_waits[step] = np.zeros(shots)
-            copy_waits[step][i] = t
+    batch = simulate_schedules(program, ShotStreams.draw(program, shots, rng), **compiled.schedule_settings)
+    states, ages = batch.pair_probabilities, batch.pair_age_s
+    makespans, stalls = batch.makespan_s, batch.stall_s
+    waits, copy_waits = batch.idle_waits_s, batch.copy_waits_s
+    idle_tot = sum(waits.values(), np.zeros(shots))
     # Base channels: the least noisy state seen at each place.
     pair_base = states[np.argmax(states[:, :, 0], axis=0), np.arange(n_pairs)] if shots else states[0]
     lam, r = mixture_split(states, pair_base[None, :, :])

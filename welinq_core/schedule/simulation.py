@@ -40,7 +40,7 @@ from welinq_core.schedule.distillation import DistillingSource, link_distillatio
 from welinq_core.schedule.records import IdleInterval, OpTiming, PacketTiming, PairRecord
 from welinq_core.schedule.text import fmt_time
 
-__all__ = ["ShotRun", "ShotSimulation", "simulate_shot", "idle_intervals", "MAX_REQUESTS_PER_HOP"]
+__all__ = ["ShotRun", "ShotSimulation", "simulate_shot", "idle_intervals", "pair_sources", "MAX_REQUESTS_PER_HOP"]
 
 #: Pair requests per hop after which a packet is declared infeasible (pairs keep expiring).
 MAX_REQUESTS_PER_HOP = 100_000
@@ -74,7 +74,7 @@ class ShotRun:
 def simulate_shot(
     program: DistributedProgram,
     *,
-    rng: np.random.Generator | None,
+    rng: np.random.Generator | Mapping[tuple[str, str], Any] | None,
     capacities: dict[tuple[str, str], int],
     warmup_s: float,
     instant_pairs: bool,
@@ -85,6 +85,10 @@ def simulate_shot(
 ) -> ShotRun:
     """Run one shot of ``program`` (see :class:`ShotSimulation`).
 
+    ``rng`` is one Generator for every link, or ``{link: generator}``: every link's
+    pair source (and its distillation) draws from its own stream
+    (:mod:`welinq_core.schedule_batch` replays those streams for many shots at once).
+
     ``prefetch`` maps links to ``(lead_s, planned request times)``
     (:func:`~welinq_core.schedule.prefetch.planned_requests`): those links generate
     ahead of the plan by the lead, into their ``capacities`` slots.
@@ -94,6 +98,35 @@ def simulate_shot(
                           distillation=distillation, warm_start=warm_start, prefetch=prefetch).run()
 
 
+def pair_sources(
+    cluster: Cluster,
+    *,
+    rng: np.random.Generator | Mapping[tuple[str, str], Any] | None,
+    capacities: dict[tuple[str, str], int],
+    warmup_s: float,
+    distillation: Mapping[tuple[str, str], tuple[int, str]] | None = None,
+    warm_start: Mapping[tuple[str, str], int] | None = None,
+    prefetch: Mapping[tuple[str, str], tuple[float, Sequence[float]]] | None = None,
+) -> dict[tuple[str, str], PairSource]:
+    """Every link's pair source for one shot (``rng``: one Generator, or one per link)."""
+    if distillation is None:  # the links' own policies
+        distillation = link_distillation(cluster)
+    qpus = {q.name: q for q in cluster.qpus}
+    sources: dict[tuple[str, str], PairSource] = {}
+    for key, _link in cluster.links:
+        lead, plan = (prefetch or {}).get(key, (None, ()))
+        link_rng = rng[key] if isinstance(rng, Mapping) else rng  # one stream per link, or shared
+        sources[key] = PairSource(_link, capacity=capacities[key], rng=link_rng,  # type: ignore[arg-type]
+                                  start_s=-warmup_s, initial_pairs=(warm_start or {}).get(key, 0),
+                                  plan_s=plan, lead_s=lead)
+        if distillation and key in distillation:  # the link hands out distilled pairs
+            rounds, protocol = distillation[key]
+            sources[key] = DistillingSource(  # type: ignore[assignment]
+                sources[key], link=_link, qpus=(qpus[key[0]], qpus[key[1]]),
+                rounds=rounds, protocol=protocol, rng=link_rng)  # type: ignore[arg-type]
+    return sources
+
+
 class ShotSimulation:
     """One shot's event loop (see the module docstring)."""
 
@@ -101,7 +134,7 @@ class ShotSimulation:
         self,
         program: DistributedProgram,
         *,
-        rng: np.random.Generator | None,
+        rng: np.random.Generator | Mapping[tuple[str, str], Any] | None,
         capacities: dict[tuple[str, str], int],
         warmup_s: float,
         instant_pairs: bool,
@@ -127,20 +160,9 @@ class ShotSimulation:
             for t in program.teleports
         )
         self.sources: dict[tuple[str, str], PairSource] = {}
-        if distillation is None:  # the links' own policies
-            distillation = link_distillation(cluster)
         if not instant_pairs:
-            for key, _link in cluster.links:
-                lead, plan = (prefetch or {}).get(key, (None, ()))
-                self.sources[key] = PairSource(_link, capacity=capacities[key], rng=rng,  # type: ignore[arg-type]
-                                               start_s=-warmup_s,
-                                               initial_pairs=(warm_start or {}).get(key, 0),
-                                               plan_s=plan, lead_s=lead)
-                if distillation and key in distillation:  # the link hands out distilled pairs
-                    rounds, protocol = distillation[key]
-                    self.sources[key] = DistillingSource(  # type: ignore[assignment]
-                        self.sources[key], link=_link, qpus=(self.qpus[key[0]], self.qpus[key[1]]),
-                        rounds=rounds, protocol=protocol, rng=rng)  # type: ignore[arg-type]
+            self.sources = pair_sources(cluster, rng=rng, capacities=capacities, warmup_s=warmup_s,
+                                        distillation=distillation, warm_start=warm_start, prefetch=prefetch)
         self.res_of, self.step_qpu = self._resources()
         self.users: dict[Resource, list[int]] = defaultdict(list)
         for s, rs in enumerate(self.res_of):
@@ -200,8 +222,10 @@ class ShotSimulation:
         return self.sources[tuple(sorted(self.packets[p].route[h : h + 2]))]  # type: ignore[index]
 
     # -- event queue and resources -------------------------------------------------
-    def push(self, t: float, kind: str, payload: tuple) -> None:
-        heapq.heappush(self.events, (t, self.seq, kind, payload))
+    def push(self, t: float, kind: str, payload: tuple, order: tuple[int, int] = (-1, -1)) -> None:
+        """Queue an event at ``t``. Pair requests (``order`` = their open step and hop)
+        come after every other event at the same instant, in program order."""
+        heapq.heappush(self.events, (t, order, self.seq, kind, payload))
         self.seq += 1
 
     def try_enable(self, s: int) -> None:
@@ -225,7 +249,15 @@ class ShotSimulation:
 
     # -- pairs ---------------------------------------------------------------------
     def issue(self, p: int, h: int, t: float) -> None:
-        """Request a pair for hop ``h`` of packet ``p`` at time ``t``."""
+        """Request a pair for hop ``h`` of packet ``p`` at time ``t``: a link serves the
+        requests made at one instant in program order, once everything else that happens
+        at that instant has (so the order never depends on the event queue's history, and
+        :mod:`welinq_core.schedule_batch` can replay it for many shots at once)."""
+        self.push(t, "request", (p, h), order=(self.open_state[p]["step"], h))
+
+    def serve(self, p: int, h: int) -> None:
+        """Serve the request of hop ``h`` of packet ``p`` now."""
+        t = self.now
         st = self.open_state[p]
         st["requests"] += 1
         if st["requests"] > MAX_REQUESTS_PER_HOP * len(st["held"]):
@@ -397,11 +429,13 @@ class ShotSimulation:
         for s in range(len(self.steps)):
             self.try_enable(s)
         while self.events:
-            self.now, _, kind, payload = heapq.heappop(self.events)
+            self.now, _, _, kind, payload = heapq.heappop(self.events)
             if kind == "start":
                 self.start(*payload)
             elif kind == "deliver":
                 self.deliver(*payload)
+            elif kind == "request":
+                self.serve(*payload)
             else:
                 self.expire(*payload)
         if any(o is None for o in self.ops):
