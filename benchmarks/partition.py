@@ -315,7 +315,7 @@ def _forms(qc: QuantumCircuit, k: int, n: int, all_forms: bool) -> dict[str, Qua
     return forms
 
 
-def _cli(path: str, n: int, k: int, comm: int | None, seed: int) -> dict:
+def _cli(path: str, n: int, k: int, comm: int | None, seed: int, identity_tolerance: float | None = None) -> dict:
     import contextlib
     import io
     import json
@@ -326,6 +326,8 @@ def _cli(path: str, n: int, k: int, comm: int | None, seed: int) -> dict:
             "--json", "--quiet"]
     if comm is not None:
         argv += ["--comm-qubits", str(comm)]
+    if identity_tolerance is not None:
+        argv += ["--identity-tolerance", repr(identity_tolerance)]
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         code = welinq(argv)
@@ -446,6 +448,21 @@ def _qiskit_default_transpile(path: Path) -> QuantumCircuit:
     return transpile(qc, basis_gates=["u", "cp"], optimization_level=2, seed_transpiler=0)
 
 
+def _qasm2_exact(qc: QuantumCircuit) -> str:
+    """OpenQASM 2 of a circuit of named gates, every angle written to full precision.
+
+    ``qasm2.dumps`` writes angles below about ``1e-14`` as ``0``, which removes the far
+    controlled phases of a large QFT from the file (1485 of the 4560 of QFT-96); DisQCO
+    partitioned the circuit in memory, with every angle.
+    """
+    lines = ['OPENQASM 2.0;', 'include "qelib1.inc";', f"qreg q[{qc.num_qubits}];"]
+    for ins in qc.data:
+        qubits = ",".join(f"q[{qc.find_bit(q).index}]" for q in ins.qubits)
+        params = ",".join(repr(float(x)) for x in ins.operation.params)
+        lines.append(f"{ins.operation.name}({params}) {qubits};" if params else f"{ins.operation.name} {qubits};")
+    return "\n".join(lines) + "\n"
+
+
 def _qasmbench_file(root: Path, name: str) -> Path:
     folder = root / "large" / name
     path = folder / f"{name}.qasm"
@@ -459,7 +476,8 @@ def _geo(xs: list[float]) -> float:
 
 
 def run_identical_table(root: Path | None, qft_sizes: list[int], seed: int,
-                        names: set[str] | None = None, qpus: set[int] | None = None) -> bool:
+                        names: set[str] | None = None, qpus: set[int] | None = None,
+                        identity_tolerance: float | None = None) -> bool:
     """``welinq partition`` (unlimited communication qubits) on the identical circuits above.
 
     ``names`` / ``qpus``: run only these QASMBench circuits (and QFT sizes, as ``qft-N``) / QPU counts.
@@ -504,7 +522,7 @@ def run_identical_table(root: Path | None, qft_sizes: list[int], seed: int,
             # the exact QFT, so optimisation level 0: newer Qiskit drops tiny-angle cp gates otherwise.
             qc = transpile(QFT(n, do_swaps=False), basis_gates=["u", "cp"], optimization_level=0)
         path = tmp / f"qft-{n}.qasm"
-        path.write_text(qasm2.dumps(qc))
+        path.write_text(_qasm2_exact(qc))
         for k in (2, 4):
             rows.append(("QFT (Qiskit, no swaps)", path, n, k, None, QFT_DISQCO.get((n, k))))
     banded_tket: dict[tuple[str, int], float] = {}  # (name, k) -> ours on the banded form / pytket-dqc
@@ -513,7 +531,7 @@ def run_identical_table(root: Path | None, qft_sizes: list[int], seed: int,
         if qpus is not None and k not in qpus:
             continue
         try:
-            d = _cli(str(path), n, k, 4 * n, seed)
+            d = _cli(str(path), n, k, 4 * n, seed, identity_tolerance)
         except RuntimeError as err:
             skipped.append(f"{name} k={k} ({err})")
             continue
@@ -521,7 +539,7 @@ def run_identical_table(root: Path | None, qft_sizes: list[int], seed: int,
         ok &= d["ebits"] == d["bell_pairs"]
         split = d["bell_pairs_per_protocol"]
         if d["near_identity_dropped"]:
-            dropped[name] = (d["near_identity_dropped"], d["near_identity_max_distance"])
+            dropped[f"{name} (n={n})"] = (d["near_identity_dropped"], d["near_identity_max_distance"])
         if name.endswith(BANDED_SUFFIX):
             # Not an identical instance: compared with pytket-dqc's published value apart from the means.
             banded_tket[name[: -len(BANDED_SUFFIX)], k] = ours / tket
@@ -584,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
                          "'large' with --qasmbench) against pytket-dqc's and DisQCO's published e-bits")
     ap.add_argument("--qasmbench", type=Path, default=None, metavar="DIR",
                     help="a QASMBench checkout (github.com/pnnl/QASMBench, commit 357b942) for --identical")
+    ap.add_argument("--identity-tolerance", type=float, default=None, metavar="EPS",
+                    help="--identical: welinq partition --identity-tolerance (default: the CLI's own)")
     ap.add_argument("--names", default=None,
                     help="--identical: only these comma-separated circuits (QASMBench names, qft-N)")
     args = ap.parse_args(argv)
@@ -607,8 +627,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.qpus != "2,3,4":
             qpus = {int(x) for x in args.qpus.split(",")}
             cmd += f" --qpus {args.qpus}"
+        if args.identity_tolerance is not None:
+            cmd += f" --identity-tolerance {args.identity_tolerance!r}"
         print(f"Reproduce: {cmd}\n")
-        return 0 if run_identical_table(args.qasmbench, qft, args.seed, names, qpus) else 1
+        return 0 if run_identical_table(args.qasmbench, qft, args.seed, names, qpus, args.identity_tolerance) else 1
     if args.cli:
         sizes = [16] if args.quick else [int(x) for x in args.sizes.split(",")]
         ks = [2] if args.quick else [int(x) for x in args.qpus.split(",")]
