@@ -43,6 +43,7 @@ BASIS_GATES = tuple(g for g in gates.supported_gates() if g != "id") + ("id",)
 
 _ALIASES = {"u1": "p", "u3": "u", "cu1": "cp", "cnot": "cx", "phase": "p"}
 _IGNORED = {"delay", "global_phase"}
+_CONTROL = (ControlFlowOp, BreakLoopOp, ContinueLoopOp)  # instructions the converter handles one by one
 
 
 def _param(p: object, name: str) -> float:
@@ -95,44 +96,21 @@ class _Flattener:
     def block(self, block: QuantumCircuit, qmap: list[int], cmap: list[int], cubes: list[Cube] | None,
               in_loop: bool = False) -> str | None:
         """Convert one block; returns "break"/"continue" if it hit an unconditional one."""
+        qpos = {bit: i for i, bit in enumerate(block.qubits)}  # (block.find_bit(bit).index)
+        cpos = {bit: i for i, bit in enumerate(block.clbits)}
         for inst in block.data:
             op = inst.operation
             name = _ALIASES.get(op.name, op.name)
-            qs = tuple(qmap[block.find_bit(q).index] for q in inst.qubits)
-            cs = tuple(cmap[block.find_bit(c).index] for c in inst.clbits)
+            qs = tuple(qmap[qpos[q]] for q in inst.qubits)
+            cs = tuple(cmap[cpos[c]] for c in inst.clbits)
             if name in _IGNORED:
                 continue
-            index = lambda bit, block=block: cmap[block.find_bit(bit).index]  # noqa: E731
-            if isinstance(op, (BreakLoopOp, ContinueLoopOp)):
-                kind = "break" if isinstance(op, BreakLoopOp) else "continue"
-                if not in_loop:
-                    raise UnsupportedGateError(f"{op.name} outside a for_loop body")
-                if cubes is not None:
-                    raise UnsupportedGateError(
-                        f"{op.name} inside an if_test/switch cannot be distributed: whether the loop goes on "
-                        "is decided at run time, but the distributed program is compiled ahead of time; "
-                        "put the rest of the loop body under the negated condition instead"
-                    )
-                return kind
-            if isinstance(op, ForLoopOp):
-                self.for_loop(op, list(qs), list(cs), cubes)
-                continue
-            if isinstance(op, WhileLoopOp):
-                raise UnsupportedGateError(
-                    "while_loop cannot be distributed: its number of iterations is decided at run time, "
-                    "but the cluster's program (partition, Bell pairs, schedule) is compiled ahead of "
-                    "time; bound it with a for_loop over a fixed range whose body is an if_test on the "
-                    "loop condition"
-                )
-            if isinstance(op, IfElseOp):
-                branches = [(condition_cubes(op.condition, index), op.blocks[0])]
-                if len(op.blocks) > 1 and op.blocks[1] is not None and len(op.blocks[1].data):
-                    branches.append((condition_cubes(op.condition, index, negate=True), op.blocks[1]))
-                self.branches(branches, list(qs), list(cs), cubes, in_loop, op.name)
-                continue
-            if isinstance(op, SwitchCaseOp):
-                self.branches(self.switch_cases(op, index), list(qs), list(cs), cubes, in_loop, op.name)
-                continue
+            if isinstance(op, _CONTROL):  # (one check for the ordinary gates)
+                kind = self.control(op, qs, cs, cubes, in_loop, block, cmap)
+                if kind in ("break", "continue"):
+                    return kind
+                if kind is None:
+                    continue
             if op.name in ("box", "store"):
                 raise UnsupportedGateError(
                     f"{op.name!r} is not supported; remove it (box) or use classical bits instead of "
@@ -142,6 +120,42 @@ class _Flattener:
                 raise UnsupportedGateError(f"legacy c_if condition on {op.name!r} is not supported; use if_test")
             for condition in (None,) if cubes is None else [_to_condition(c) for c in cubes]:
                 self.operation(op, name, qs, cs, condition)
+        return None
+
+    def control(self, op: object, qs: tuple[int, ...], cs: tuple[int, ...], cubes: list[Cube] | None,
+                in_loop: bool, block: QuantumCircuit, cmap: list[int]) -> str | None:
+        """One control-flow instruction: "break"/"continue" when it is an unconditional one,
+        None once converted, "other" when it is none the converter handles here (``box``)."""
+        index = lambda bit, block=block: cmap[block.find_bit(bit).index]  # noqa: E731
+        if isinstance(op, (BreakLoopOp, ContinueLoopOp)):
+            kind = "break" if isinstance(op, BreakLoopOp) else "continue"
+            if not in_loop:
+                raise UnsupportedGateError(f"{op.name} outside a for_loop body")
+            if cubes is not None:
+                raise UnsupportedGateError(
+                    f"{op.name} inside an if_test/switch cannot be distributed: whether the loop goes on "
+                    "is decided at run time, but the distributed program is compiled ahead of time; "
+                    "put the rest of the loop body under the negated condition instead"
+                )
+            return kind
+        if isinstance(op, ForLoopOp):
+            self.for_loop(op, list(qs), list(cs), cubes)
+        elif isinstance(op, WhileLoopOp):
+            raise UnsupportedGateError(
+                "while_loop cannot be distributed: its number of iterations is decided at run time, "
+                "but the cluster's program (partition, Bell pairs, schedule) is compiled ahead of "
+                "time; bound it with a for_loop over a fixed range whose body is an if_test on the "
+                "loop condition"
+            )
+        elif isinstance(op, IfElseOp):
+            branches = [(condition_cubes(op.condition, index), op.blocks[0])]
+            if len(op.blocks) > 1 and op.blocks[1] is not None and len(op.blocks[1].data):
+                branches.append((condition_cubes(op.condition, index, negate=True), op.blocks[1]))
+            self.branches(branches, list(qs), list(cs), cubes, in_loop, op.name)
+        elif isinstance(op, SwitchCaseOp):
+            self.branches(self.switch_cases(op, index), list(qs), list(cs), cubes, in_loop, op.name)
+        else:
+            return "other"
         return None
 
     def operation(self, op: object, name: str, qs: tuple[int, ...], cs: tuple[int, ...],

@@ -213,7 +213,7 @@ def hypergraph_partition(
     *,
     seed: int | np.random.Generator | None,
     objective: str,
-    baseline: Sequence[str],
+    baseline: Sequence[str] | Callable[[], Sequence[str]],
     use_kahypar: bool = True,
     restarts: int = 3,
     polish: bool = True,
@@ -228,7 +228,8 @@ def hypergraph_partition(
         cluster: The cluster.
         seed: Seed for every random choice.
         objective: ``"ebits"`` or ``"fidelity"``.
-        baseline: A valid complete assignment (the greedy one) used as a candidate.
+        baseline: A valid complete assignment (the greedy one) used as a candidate, or a
+            function making it (called only when the search gets past the consecutive blocks).
         use_kahypar: Use KaHyPar when importable.
         restarts: KaHyPar seeds tried.
         polish: Run the true-cost swap polish on small circuits.
@@ -283,11 +284,17 @@ def hypergraph_partition(
 
     if big:
         restarts = 1
-    base_blocks = [index[a] for a in baseline]
-    starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
+
+    def greedy() -> tuple[str, ...]:
+        nonlocal baseline
+        if callable(baseline):
+            baseline = baseline()
+        return tuple(baseline)
+
     kahypar_used = False
     candidates: list[tuple[PlanCost, tuple[str, ...]]] = []
-    for start in (contiguous_assignment(circuit, cluster), tuple(baseline)):
+    for make in (lambda: contiguous_assignment(circuit, cluster), greedy):
+        start = make()
         if start is None or any(start == c[1] for c in candidates):
             continue
         cost = score(start)
@@ -297,6 +304,8 @@ def hypergraph_partition(
             return start, cost, "hypergraph-lower-bound"
         add(cost, start)
     report("baseline")
+    base_blocks = [index[a] for a in greedy()]
+    starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
     # Small enough to try every placement: the best plan there is, for the lowering's cost.
     if len(names) ** n <= EXHAUSTIVE_MAX_PLACEMENTS and n == circuit.num_qubits:
         for blocks in itertools.product(range(len(names)), repeat=n):

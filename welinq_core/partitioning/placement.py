@@ -259,11 +259,14 @@ def partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.ran
     # The baseline's swap search is quadratic in the qubits: as a mere starting candidate
     # for the strong method on wide circuits it keeps only its greedy fill.
     base_passes = max_passes if method == "greedy-fm" or circuit.num_qubits <= _BASELINE_FM_MAX_QUBITS else 0
-    baseline = greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
+
+    def baseline() -> tuple[str, ...]:
+        return greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
+
     if method == "greedy-fm":
-        assignment, label = baseline, "greedy-fm"
+        assignment, label = baseline(), "greedy-fm"
         cost = plan_cost(circuit, cluster, assignment, protocols=protocols, objective=objective)
-    else:
+    else:  # (the baseline is made only when the consecutive blocks are not already optimal)
         assignment, cost, label = hypergraph_partition(
             circuit, cluster, seed=strong_seed, objective=objective, baseline=baseline,
             use_kahypar=method != "hypergraph-fm", protocols=protocols, deadline=deadline,
