@@ -37,9 +37,11 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import cirq
 import numpy as np
@@ -48,7 +50,7 @@ from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import CircuitError, UnboundParameterError, UnsupportedGateError
 
-__all__ = ["MAX_CHANNEL_QUBITS", "MeasurementRecord", "circuit_from_cirq", "circuit_to_cirq", "records_by_key"]
+__all__ = ["MAX_CHANNEL_QUBITS", "MeasurementRecord", "PauliChannel", "circuit_from_cirq", "circuit_to_cirq", "records_by_key"]
 
 _PI = math.pi
 _ATOL = 1e-9
@@ -526,14 +528,52 @@ def _cirq_gate(name: str, params: tuple[float, ...]) -> cirq.Gate:
 
 
 def _pauli_mixture(op: Operation) -> cirq.Gate | None:
-    mixture = []
-    for label, p in op.pauli_terms:
-        if p <= 0:
-            continue
-        mixture.append((p, gates.pauli_matrix(label)))
-    if all(set(label) == {"I"} for label, p in op.pauli_terms if p > 0):
+    return _pauli_mixture_of(tuple(op.pauli_terms))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pauli_mixture_of(terms: tuple[tuple[str, float], ...]) -> cirq.Gate | None:
+    """The (immutable, hence shared) channel of a Pauli distribution: an explicit circuit
+    repeats the same few distributions hundreds of times, and every shot group converts it."""
+    kept = [(label, p) for label, p in terms if p > 0]
+    if all(set(label) == {"I"} for label, _ in kept):
         return None
-    return cirq.MixedUnitaryChannel(mixture)
+    return PauliChannel(kept)
+
+
+_PAULI_GATES = {"X": cirq.X, "Y": cirq.Y, "Z": cirq.Z}
+
+
+class PauliChannel(cirq.MixedUnitaryChannel):
+    """A mixture of Pauli strings (``pauli_channel``), as a ``cirq.MixedUnitaryChannel``.
+
+    State-vector simulation draws the string and applies only its non-identity Paulis
+    (``cirq.MixedUnitaryChannel`` multiplies the state by the drawn matrix, the identity
+    included, which is most draws of a weak channel); every other simulator and protocol sees
+    the mixture. Same distribution either way.
+
+    Examples:
+        >>> ch = PauliChannel([("I", 0.9), ("X", 0.1)])
+        >>> q = cirq.LineQubit(0)
+        >>> bits = cirq.Simulator(seed=1).run(cirq.Circuit(ch.on(q), cirq.measure(q, key="m")), repetitions=2000)
+        >>> bool(0.08 < bits.measurements["m"].mean() < 0.12), cirq.has_mixture(ch)
+        (True, True)
+    """
+
+    def __init__(self, terms: Sequence[tuple[str, float]]) -> None:
+        super().__init__([(p, gates.pauli_matrix(label)) for label, p in terms])
+        self._labels = tuple(label for label, _ in terms)
+        probs = np.array([p for _, p in terms], dtype=float)
+        self._cdf = np.cumsum(probs / probs.sum())
+
+    def _act_on_(self, sim_state: Any, qubits: Sequence[cirq.Qid]) -> Any:
+        if not isinstance(sim_state, cirq.StateVectorSimulationState):
+            return NotImplemented
+        k = min(int(np.searchsorted(self._cdf, sim_state.prng.random_sample(), side="right")), len(self._labels) - 1)
+        for q, ch in zip(qubits, self._labels[k]):
+            if ch != "I":
+                cirq.act_on(_PAULI_GATES[ch], sim_state, [q])
+        return True
 
 
 def _build_cirq(
@@ -620,7 +660,7 @@ def circuit_to_cirq(
     other measurement (for example of a communication qubit) writes a key
     ``f"{scratch_prefix}{clbit}"`` per classical bit. Conditions become
     ``cirq.BitMaskKeyCondition`` on the instance of the key that last wrote each bit.
-    ``pauli_channel`` becomes a ``cirq.MixedUnitaryChannel`` (label character ``i``
+    ``pauli_channel`` becomes a :class:`PauliChannel` (a ``cirq.MixedUnitaryChannel``; label character ``i``
     acts on ``qubits[i]``), ``kraus`` a ``cirq.KrausChannel``; barriers are dropped.
 
     Args:

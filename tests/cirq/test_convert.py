@@ -11,7 +11,7 @@ from welinq_core import gates
 from welinq_core.circuit import Circuit, Condition, Operation
 from welinq_core.errors import CircuitError, UnboundParameterError, UnsupportedGateError
 from cirq_welinq import circuit_from_cirq, circuit_to_cirq
-from cirq_welinq.convert import _u_params
+from cirq_welinq.convert import PauliChannel, _u_params
 
 Q = cirq.LineQubit.range(3)
 
@@ -302,3 +302,26 @@ def test_engine_circuit_honours_every_ir_directive_exactly() -> None:
         circuit_to_cirq(ir), qubit_order=cirq.LineQubit.range(4)
     ).final_density_matrix
     np.testing.assert_allclose(got, expected, atol=1e-10)
+
+
+def test_pauli_channels_sample_their_mixture_in_state_vector_runs() -> None:
+    """``pauli_channel`` converts to a PauliChannel whose state-vector fast path (draw the string,
+    apply its non-identity Paulis) samples the same distribution as the channel's mixture, which
+    the density-matrix simulator applies exactly."""
+    terms = (("II", 0.6), ("XI", 0.15), ("IY", 0.1), ("ZX", 0.1), ("YY", 0.05))
+    ir = Circuit(num_qubits=2, num_clbits=2, operations=[
+        Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1)), Operation(name="ry", qubits=(1,), params=(0.7,)),
+        Operation(name="pauli_channel", qubits=(0, 1), pauli_terms=terms),
+        Operation(name="h", qubits=(0,)),
+        Operation(name="measure", qubits=(0,), clbits=(0,)), Operation(name="measure", qubits=(1,), clbits=(1,))])
+    circuit = circuit_to_cirq(ir)
+    assert any(isinstance(op.gate, PauliChannel) for op in circuit.all_operations())
+    # exact outcome probabilities from the density matrix before the measurements
+    unmeasured = cirq.Circuit(op for op in circuit.all_operations() if not cirq.is_measurement(op))
+    rho = cirq.DensityMatrixSimulator(dtype=np.complex128).simulate(unmeasured).final_density_matrix
+    exact = np.real(np.diag(rho))
+    shots = 20000
+    rec = cirq.Simulator(seed=3).run(circuit, repetitions=shots)
+    m0, m1 = rec.measurements["welinq_c0"][:, 0], rec.measurements["welinq_c1"][:, 0]
+    freq = np.bincount(2 * m0 + m1, minlength=4) / shots
+    assert np.all(np.abs(freq - exact) < 5 * np.sqrt(exact * (1 - exact) / shots) + 1e-3), (freq, exact)
