@@ -47,8 +47,14 @@ def _check_ledger(program):
     consumers = [i for pk in program.packets for i in pk.bell_pairs] + [i for tp in program.teleports for i in tp.bell_pairs]
     assert sorted(consumers) == list(range(program.num_bell_pairs))  # every pair has exactly one consumer
     for tp in program.teleports:
-        assert len(tp.bell_pairs) == len(tp.route) - 1 >= 1
         assert tp.route[0] == tp.source and tp.route[-1] == tp.target
+        if tp.packet is not None:  # through a linked copy: no pair of its own, the packet ends there
+            pk = program.packets[tp.packet]
+            assert tp.bell_pairs == () and (pk.control, pk.target, pk.route) == (tp.qubit, tp.target, tp.route)
+            ends = [s for s in program.steps if s.packet == tp.packet and s.kind in ("close", "teleport")]
+            assert [(s.kind, s.teleport) for s in ends] == [("teleport", tp.index)]
+            continue
+        assert len(tp.bell_pairs) == len(tp.route) - 1 >= 1
         for hop, pair in enumerate(tp.bell_pairs):
             use = program.bell_pairs[pair]
             assert use.purpose == "teledata" and use.teleport == tp.index and use.packet is None

@@ -146,7 +146,7 @@ def packet_index(circuit: Circuit) -> PacketIndex:
 
 def cover_items(
     circuit: Circuit, segs: list[tuple[int, ...]], where: Sequence[str], order: dict[str, int],
-    short_lived: bool = False,
+    short_lived: bool = False, promote: bool = False,
 ) -> set[tuple[int, str]]:
     """The fewest ``(segment, target QPU)`` copies that serve every non-local gate.
 
@@ -162,6 +162,11 @@ def cover_items(
     With ``short_lived=True`` the cover is instead greedy, gate by gate, for the
     copy that lives shorter (its first to last gate): more copies, but fewer of
     them open at once, which is what counts when communication qubits run out.
+
+    With ``promote=True`` a copy ``(segment of q, QPU T)`` whose segment ends at a
+    two-qubit gate with a partner on ``T`` is taken whenever it is a candidate: the
+    planner can then move ``q`` to ``T`` through that copy (no pair) and make the
+    ending gate local (see :class:`~welinq_core.lowering.program.Teleport`).
     """
     forced: set[tuple[int, str]] = set()
     edges: list[tuple[tuple[int, str], tuple[int, str]]] = []
@@ -184,6 +189,9 @@ def cover_items(
             forced.add((sa, qb))
         else:
             forced.add((sb, qa))
+    if promote:
+        promotable = _promotable(circuit, segs, where)
+        forced |= {item for edge in edges for item in edge if item in promotable}
     if short_lived:
         chosen = set(forced)
         for u, v in edges:
@@ -203,6 +211,24 @@ def cover_items(
             u, v = v, u
         adj.setdefault(u, []).append(v)
     return forced | koenig_cover(adj)
+
+
+def _promotable(circuit: Circuit, segs: list[tuple[int, ...]], where: Sequence[str]) -> set[tuple[int, str]]:
+    """``(segment, QPU)`` of every segment that ends at a two-qubit gate with a partner on that QPU."""
+    last: dict[int, int] = {}
+    out: set[tuple[int, str]] = set()
+    for i, op in enumerate(circuit.operations):
+        for pos, q in enumerate(op.qubits):
+            sid = segs[i][pos]
+            if sid >= 0:
+                last[q] = sid
+                continue
+            prev = last.pop(q, None)
+            if prev is not None and len(op.qubits) == 2 and op.is_gate:
+                other = where[op.qubits[1 - pos]]
+                if other != where[q]:
+                    out.add((prev, other))
+    return out
 
 
 def koenig_cover(adj: dict) -> set:

@@ -171,6 +171,13 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     """
     planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit)
     planner.plan()
+    if planner.teledata and planner.telegate and not planner.aborted:
+        # Copies that can later become their qubit (a teleport through the copy, no pair):
+        # a cover that prefers them.
+        other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs))
+        other.plan()
+        if not other.aborted and len(other.pairs) < len(planner.pairs):
+            planner = other
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
             other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs))
@@ -228,7 +235,7 @@ class Planner:
         names = list(reversed(cluster.qpu_names)) if cover == "min-flipped" else list(cluster.qpu_names)
         order = {name: k for k, name in enumerate(names)}
         self.cover = set() if cover == "dense" else cover_items(
-            circuit, self.segs, self.where, order, short_lived=cover == "short-lived")
+            circuit, self.segs, self.where, order, short_lived=cover == "short-lived", promote=cover == "promote")
         # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
         self.seg_uses: dict[int, tuple[list[int], list[int]]] = index.seg_uses
 
@@ -311,8 +318,17 @@ class Planner:
     def hops(self, a: str, b: str) -> int:
         return len(self.route(a, b)) - 1
 
+    def move_cost(self, qubit: int, target: str) -> int:
+        """Pairs a move of ``qubit`` to ``target`` costs: none through an open linked copy there."""
+        return 0 if target in self.open.get(qubit, {}) else self.hops(self.where[qubit], target)
+
     def teleport(self, qubit: int, target: str) -> int:
-        """Move ``qubit`` to a free data slot of ``target`` (TeleData, one pair per hop)."""
+        """Move ``qubit`` to a free data slot of ``target``.
+
+        Through its open linked copy on ``target`` when it has one (no pair: the copy
+        becomes the qubit, see :class:`~welinq_core.lowering.program.Teleport`), else
+        TeleData with one pair per hop. The qubit's other open copies stay open.
+        """
         source = self.where[qubit]
         if not self.free_slots[target]:
             raise InsufficientQubitsError(
@@ -321,28 +337,52 @@ class Planner:
                 required=self.capacity[target] + 1,
                 available=self.capacity[target],
             )
-        path = self.route(source, target)
-        self.close_all(qubit)
-        self.make_room(target, 1)
-        self.make_room(source, 1)
-        for inner in path[1:-1]:
-            self.make_room(inner, 2)
         index = len(self.teleport_info)
         pair_ids = []
-        for hop, (u, v) in enumerate(zip(path, path[1:])):
-            pair_ids.append(len(self.pairs))
-            self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=None,  # type: ignore[arg-type]
-                                          hop=hop, purpose="teledata", teleport=index))
+        via = self.open.get(qubit, {}).get(target)
+        if via is not None:  # through the linked copy on target: it becomes the qubit
+            path = tuple(self.packet_info[via]["route"])
+            self.open[qubit].pop(target)
+            self.hosted[target].pop(via)
+            self.packet_info[via]["promoted"] = index
+        else:
+            path = self.route(source, target)
+            self.make_room(target, 1)
+            self.make_room(source, 1)
+            for inner in path[1:-1]:
+                self.make_room(inner, 2)
+            for hop, (u, v) in enumerate(zip(path, path[1:])):
+                pair_ids.append(len(self.pairs))
+                self.pairs.append(BellPairUse(index=len(self.pairs), link=tuple(sorted((u, v))), packet=None,  # type: ignore[arg-type]
+                                              hop=hop, purpose="teledata", teleport=index))
         slot = self.free_slots[target].pop()
         self.free_slots[source].append(self.slot_of[qubit])
         self.free_slots[source].sort(reverse=True)
         self.slot_of[qubit] = slot
         self.where[qubit] = target
         self.teleport_info.append(
-            {"qubit": qubit, "source": source, "target": target, "route": path, "slot": slot, "pairs": pair_ids}
+            {"qubit": qubit, "source": source, "target": target, "route": path, "slot": slot, "pairs": pair_ids,
+             "packet": via}
         )
-        self.steps.append(Step(kind="teleport", teleport=index))
+        self.steps.append(Step(kind="teleport", teleport=index, packet=via))
         return index
+
+    def consider_promote(self, op_index: int, a: int, b: int, diagonal_on: Sequence[int]) -> None:
+        """Before a non-local gate that is not diagonal on ``x`` (``a`` or ``b``) while ``x``
+        has a linked copy on its partner's QPU: move ``x`` there through that copy (no
+        pair, the gate becomes local) when its next gates cost no more from there."""
+        for pos, (x, y) in enumerate(((a, b), (b, a))):
+            if pos in diagonal_on:
+                continue
+            src, dst = self.where[x], self.where[y]
+            if src == dst or dst not in self.open.get(x, {}) or not self.free_slots[dst]:
+                continue
+            # Staying: the gate needs a copy of y on src (free if one is open and y's side is diagonal).
+            now = 0 if ((1 - pos) in diagonal_on and src in self.open.get(y, {})) else self.hops(src, dst)
+            stay = now + self.estimate(x, src, op_index + 1)
+            if self.estimate(x, dst, op_index + 1) < stay:
+                self.teleport(x, dst)
+            return
 
     def _future(self, qubit: int, op_index: int) -> list[int]:
         tl = self.timeline.get(qubit, [])
@@ -390,7 +430,7 @@ class Planner:
             src, dst = self.where[q], self.where[other]
             stay = self.estimate(q, src, op_index)
             if self.free_slots[dst]:
-                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay
+                delta = self.move_cost(q, dst) + self.estimate(q, dst, op_index) - stay
                 plan = [(q, dst)]
             else:
                 # Make room: send the qubit of dst that is cheapest to move to a QPU with a free slot.
@@ -402,13 +442,13 @@ class Planner:
                         continue
                     here = self.estimate(r, dst, op_index)
                     for z in room:
-                        d = self.hops(dst, z) + self.estimate(r, z, op_index) - here
+                        d = self.move_cost(r, z) + self.estimate(r, z, op_index) - here
                         if best_r is None or d < best_r[0]:
                             best_r = (d, r, z)
                 self.where[q] = src
                 if best_r is None:
                     continue
-                delta = self.hops(src, dst) + self.estimate(q, dst, op_index) - stay + best_r[0]
+                delta = self.move_cost(q, dst) + self.estimate(q, dst, op_index) - stay + best_r[0]
                 plan = [(best_r[1], best_r[2]), (q, dst)]
             if best is None or delta < best[0]:
                 best = (delta, plan)
@@ -478,6 +518,9 @@ class Planner:
                 continue
             a, b = op.qubits
             qa, qb = self.where[a], self.where[b]
+            if qa != qb and self.teledata and self.telegate:
+                self.consider_promote(i, a, b, s.diagonal_on)
+                qa, qb = self.where[a], self.where[b]
             if qa != qb and self.teledata and not any(
                 self.where[y] in self.open.get(x, {}) for x, y, pos in ((a, b, 0), (b, a, 1)) if pos in s.diagonal_on
             ):
@@ -592,7 +635,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         protocols=planner.protocols,
         teleports=tuple(
             Teleport(index=k, qubit=t["qubit"], source=t["source"], target=t["target"], route=t["route"],
-                     slot=t["slot"], bell_pairs=tuple(t["pairs"]))
+                     slot=t["slot"], bell_pairs=tuple(t["pairs"]), packet=t["packet"])
             for k, t in enumerate(planner.teleport_info)
         ),
     )

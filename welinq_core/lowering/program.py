@@ -83,15 +83,27 @@ class Teleport:
     One Bell pair per hop (entanglement swapping at the inner QPUs), a Bell
     measurement of the qubit with the source half, X/Z corrections on the target
     half, which becomes the qubit's new home in a free data slot of ``target``.
+    The qubit's open linked copies stay valid (teleportation is the identity on
+    the qubit, entanglement included), so its packets stay open.
+
+    *Through a linked copy* (``packet`` set, no pair of its own): when the qubit
+    already has a copy on ``target``, the qubit and its copies form a cat state
+    ``sum_v a_v |v..v>``; measuring the qubit in the X basis (``h``, measure, bit
+    ``m``) leaves ``sum_v (-1)^(m v) a_v |v..v>`` on the copies, and ``Z^m`` on the
+    copy of ``packet`` makes that copy the qubit. The packet ends there (it has no
+    close step); the qubit's other copies stay valid copies of it.
 
     Attributes:
         index: Teleport number, in program order.
         qubit: Logical qubit moved.
         source: QPU it leaves.
         target: QPU it arrives on.
-        route: QPU names from ``source`` to ``target``.
+        route: QPU names from ``source`` to ``target`` (for a teleport through a copy:
+            the packet's route, which its correction bit travels).
         slot: Data slot of ``target`` it occupies from then on.
-        bell_pairs: Ledger indices of its Bell pairs, one per hop.
+        bell_pairs: Ledger indices of its Bell pairs, one per hop (empty through a copy).
+        packet: The packet whose linked copy becomes the qubit (None: a teleport with
+            its own pairs).
     """
 
     index: int
@@ -101,6 +113,7 @@ class Teleport:
     route: tuple[str, ...]
     slot: int
     bell_pairs: tuple[int, ...]
+    packet: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -111,7 +124,8 @@ class Step:
     ``packet`` is entangled), ``"remote"`` (gate ``op`` runs through packet
     ``packet``), ``"close"`` (packet ``packet`` is disentangled) or ``"teleport"``
     (teleport ``teleport`` moves a qubit to another QPU; from that step on the
-    qubit's QPU is the teleport's target).
+    qubit's QPU is the teleport's target). A teleport through a linked copy also
+    names that copy's ``packet``, which it ends (see :class:`Teleport`).
     """
 
     kind: str
@@ -294,6 +308,17 @@ class DistributedProgram:
                 ops.append(Operation(name="x", qubits=(last,), condition=Condition(clbits=(bit,), value=1)))
                 free.append(first)
                 copy_qubit[pk.index] = last
+            elif step.kind == "teleport" and self.teleports[step.teleport].packet is not None:  # type: ignore[index]
+                tp = self.teleports[step.teleport]  # type: ignore[index]
+                q = tp.qubit
+                b = copy_qubit.pop(tp.packet)  # type: ignore[arg-type]
+                # Through the linked copy: X-basis measurement of q, Z correction on the copy.
+                ops.append(Operation(name="h", qubits=(q,)))
+                bit = scratch(b)
+                ops.append(Operation(name="measure", qubits=(q,), clbits=(bit,)))
+                ops.append(Operation(name="z", qubits=(b,), condition=Condition(clbits=(bit,), value=1)))
+                ops.append(Operation(name="swap", qubits=(b, q)))  # relabel, as for a teleport
+                free.append(b)
             elif step.kind == "teleport":
                 tp = self.teleports[step.teleport]  # type: ignore[index]
                 q = tp.qubit

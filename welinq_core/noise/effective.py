@@ -45,7 +45,7 @@ def render_effective(src: NoiseSources) -> NoisyProgram:
     n = prog.circuit.num_qubits
     found = effective_events(src)
     base, gate_pos, events = found.base, found.gate_pos, found.events
-    renderer = EffectiveRenderer(prog, base, gate_pos, n, src.rendering)
+    renderer = EffectiveRenderer(prog, base, gate_pos, n, src.rendering, found.promoted)
     for ev in events:
         renderer.render(ev)
         src.count(ev.kind)
@@ -68,10 +68,11 @@ class EffectiveRenderer:
     """Places events into the data-qubit circuit (see the module docstring)."""
 
     def __init__(self, prog: DistributedProgram, base: list[Operation], gate_pos: dict[int, list[int]],
-                 n: int, rendering: str) -> None:
+                 n: int, rendering: str, promoted: Mapping[int, tuple[int, tuple[int, ...]]] | None = None) -> None:
         self.prog = prog
         self.base = base
         self.gate_pos = gate_pos
+        self.promoted = dict(promoted or {})
         self.n = n
         self.rendering = rendering
         self.inserts: list[tuple[int, int, int, Operation]] = []  # (pos, priority, seq, op)
@@ -97,6 +98,24 @@ class EffectiveRenderer:
                     out ^= {pk}
         return out
 
+    def expand(self, flipped: set[int], pos: int) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+        """What flipping the copies ``flipped`` at ``pos`` does later: ``(var, packet, gate
+        position)`` for every later gate of an affected packet, and ``(var, position, qubit)``
+        for every ``X`` on a qubit whose flipped copy became the qubit (a teleport through
+        the copy); that ``X`` flips the qubit's packets still open from there on. ``var`` is
+        the flipped packet the effect comes from (the random variable it depends on)."""
+        affected: list[tuple[int, int, int]] = []
+        late: list[tuple[int, int, int]] = []
+        work = [(pk, pk, pos) for pk in sorted(flipped)]
+        while work:
+            var, pk, start = work.pop()
+            affected.extend((var, pk, g) for g in self.gate_pos[pk] if g >= start)
+            found = self.promoted.get(pk)
+            if found is not None and found[0] >= start:
+                late.append((var, found[0], self.prog.packets[pk].control))
+                work.extend((var, other, found[0]) for other in found[1])
+        return affected, late
+
     def flip_e(self, pk_index: int, gpos: int) -> dict[int, str] | None:
         key = (pk_index, gpos)
         if key not in self.flip_cache:
@@ -110,8 +129,7 @@ class EffectiveRenderer:
         if ev.location is not None:  # a drawn location: one outcome per Pauli, always drawn
             resolved = []
             for p, data, explicit in ev.outcomes:
-                fl = self.flips(ev, data, explicit)
-                resolved.append((p, data, [(pk, g) for pk in sorted(fl) for g in self.gate_pos[pk] if g >= ev.pos]))
+                resolved.append((p, data, *self.expand(self.flips(ev, data, explicit), ev.pos)))
             self.location_events[ev.location] = len(self.drawn)
             self.drawn.append(self.drawn_event(ev, resolved))
             self.forms["drawn"] = self.forms.get("drawn", 0) + 1
@@ -121,27 +139,25 @@ class EffectiveRenderer:
                 self.put(ev.pos, 0, ev.channel)
             self.forms["plain"] += 1
             return
-        resolved = []  # (prob, data, [(packet, gate position)])
+        resolved = []  # (prob, data, [(var, packet, gate position)], [(var, position, qubit)])
         for p, data, explicit in ev.outcomes:
             if p <= 0:
                 continue
-            fl = self.flips(ev, data, explicit)
-            affected = [(pk, g) for pk in sorted(fl) for g in self.gate_pos[pk] if g >= ev.pos]
-            resolved.append((p, data, affected))
-        if not any(a for _, _, a in resolved):
-            self.emit_channel(ev.pos, [(p, d) for p, d, _ in resolved], ev.condition)
+            resolved.append((p, data, *self.expand(self.flips(ev, data, explicit), ev.pos)))
+        if not any(a or lt for _, _, a, lt in resolved):
+            self.emit_channel(ev.pos, [(p, d) for p, d, _, _ in resolved], ev.condition)
             self.forms["plain"] += 1
             return
         for target in self.targets(ev, resolved):
             combined = []
             ok = True
-            for p, data, affected in resolved:
+            for p, data, affected, late in resolved:
                 tot = propagate(self.base, data, ev.pos, target)
                 if tot is None:
                     ok = False
                     break
-                for pk, g in affected:
-                    e = self.flip_e(pk, g)
+                moves = [(self.flip_e(pk, g), g) for _, pk, g in affected] + [({q: "X"}, lp) for _, lp, q in late]
+                for e, g in moves:
                     moved = None if e is None else propagate(self.base, e, g, target)
                     if moved is None:
                         ok = False
@@ -155,7 +171,7 @@ class EffectiveRenderer:
                 self.forms["clifford"] += 1
                 return
         if self.rendering == "static":
-            self.emit_channel(ev.pos, [(p, d) for p, d, _ in resolved], ev.condition)
+            self.emit_channel(ev.pos, [(p, d) for p, d, _, _ in resolved], ev.condition)
             self.forms["approximate"] += 1
             return
         if self.rendering == "drawn" and ev.condition is None:
@@ -166,7 +182,8 @@ class EffectiveRenderer:
         self.forms["conditional"] += 1
 
     def targets(self, ev: NoiseEvent, resolved: list) -> list[int]:
-        last = max(g for _, _, a in resolved for _, g in a) + 1
+        last = max([g + 1 for _, _, a, _ in resolved for _, _, g in a]
+                   + [lp for _, _, _, lt in resolved for _, lp, _ in lt])
         return [ev.pos] if last == ev.pos else [last, ev.pos]
 
     def emit_channel(self, pos: int, outcomes: Sequence[tuple[float, Mapping[int, str]]],
@@ -183,7 +200,7 @@ class EffectiveRenderer:
         """Render the shared-randomness events, purified or measured (module docstring)."""
         if not self.shared:
             return
-        per_event = [sorted({pk for _, _, a in resolved for pk, _ in a}) for _, resolved in self.shared]
+        per_event = [sorted({v for _, _, a, lt in resolved for v, *_ in a + lt}) for _, resolved in self.shared]
         k_measured = max(len(pks) for pks in per_event)
         placed = [self.moved(ev, resolved) for ev, resolved in self.shared]
         # Live range of each packet's randomness: first event .. last gate of the packet.
@@ -208,6 +225,10 @@ class EffectiveRenderer:
         form = self.rendering
         if form not in ("purified", "measured"):
             form = "purified" if len(free_at) <= k_measured + PURIFY_MAX_EXTRA_QUBITS else "measured"
+        if any(late for _, resolved in self.shared for *_, late in resolved):
+            # A flipped copy that became its qubit: its flip moves onto the qubit and its
+            # other copies, which the one-qubit-per-packet purified form does not express.
+            form = "measured"
         self.randomness = form
         if form == "measured":
             for ev, resolved in self.shared:
@@ -216,10 +237,10 @@ class EffectiveRenderer:
         for pos, r in resets:  # the previous packet's value is dead; before this packet's events
             self.put(pos, -1, Operation(name="reset", qubits=(r,)))
         for (ev, _), (pos, resolved), packets in zip(self.shared, placed, per_event):
-            data_support = sorted({q for _, d, _ in resolved for q in d})
+            data_support = sorted({q for _, d, _, _ in resolved for q in d})
             terms = []
-            for p, data, affected in resolved:
-                hit = {pk for pk, _ in affected}
+            for p, data, affected, _ in resolved:
+                hit = {pk for _, pk, _ in affected}
                 lab = "".join("X" if pk in hit else "I" for pk in packets)
                 terms.append((lab + "".join(data.get(q, "I") for q in data_support), p))
             ch = pauli_channel_op([acc[pk] for pk in packets] + data_support, terms, ev.condition)
@@ -236,27 +257,27 @@ class EffectiveRenderer:
     def moved(self, ev: NoiseEvent, resolved: list) -> tuple[int, list]:
         """The event moved forward to its first affected gate when its data Paulis propagate
         there through Clifford operations (shortens the randomness qubit's live range)."""
-        first = min(g for _, _, a in resolved for _, g in a)
+        first = min([g for _, _, a, _ in resolved for _, _, g in a] + [lp for _, _, _, lt in resolved for _, lp, _ in lt])
         if ev.condition is not None or first <= ev.pos:
             return ev.pos, resolved
         out = []
-        for p, data, affected in resolved:
+        for p, data, affected, late in resolved:
             d = propagate(self.base, data, ev.pos, first)
             if d is None:
                 return ev.pos, resolved
-            out.append((p, d, affected))
+            out.append((p, d, affected, late))
         return first, out
 
     def conditional(self, ev: NoiseEvent, resolved: list) -> None:
-        packets = sorted({pk for _, _, a in resolved for pk, _ in a})
+        packets = sorted({v for _, _, a, lt in resolved for v, *_ in a + lt})  # the flipped copies
         k = len(packets)
         self.rand_qubits = max(self.rand_qubits, k)
         rq = [self.n + i for i in range(k)]
-        data_support = sorted({q for _, d, _ in resolved for q in d})
+        data_support = sorted({q for _, d, _, _ in resolved for q in d})
         qubits = rq + data_support
         terms = []
-        for p, data, affected in resolved:
-            hit = {pk for pk, _ in affected}
+        for p, data, affected, late in resolved:
+            hit = {v for v, *_ in affected + late}
             lab = "".join("X" if pk in hit else "I" for pk in packets)
             lab += "".join(data.get(q, "I") for q in data_support)
             terms.append((lab, p))
@@ -271,26 +292,29 @@ class EffectiveRenderer:
             self.scratch += 1
             bits.append(bit)
             self.put(ev.pos, -1, Operation(name="measure", qubits=(r,), clbits=(-1 - bit,)))
-        for pk, bit in zip(packets, bits):
-            c = self.prog.packets[pk].control
-            for g in self.gate_pos[pk]:
-                if g < ev.pos:
-                    continue
-                cond = Condition(clbits=(_PLACEHOLDER_BASE + bit,), value=1)
+        for v, bit in zip(packets, bits):
+            cond = Condition(clbits=(_PLACEHOLDER_BASE + bit,), value=1)
+            affected, late = self.expand({v}, ev.pos)  # what a flip of v does, whatever flipped it
+            for _, pk, g in affected:
+                c = self.prog.packets[pk].control
                 self.put(g, 1, Operation(name="x", qubits=(c,), condition=cond))
                 self.put(g + 1, -2, Operation(name="x", qubits=(c,), condition=cond))
+            for _, lp, q in late:
+                self.put(lp, 0, Operation(name="x", qubits=(q,), condition=cond))
 
     def drawn_event(self, ev: NoiseEvent, resolved: list) -> DrawnEvent:
         """The event as fixed gates per outcome: its data Paulis where it happens, and
         ``x`` on the control around every later gate of each packet whose copy it flips."""
         probs, inserts = [], []
-        for p, data, affected in resolved:
+        for p, data, affected, late in resolved:
             ops: list[tuple[int, int, Operation]] = [
                 (ev.pos, 0, Operation(name=ch.lower(), qubits=(q,))) for q, ch in sorted(data.items())]
-            for pk, g in affected:
+            for _, pk, g in affected:
                 flip = Operation(name="x", qubits=(self.prog.packets[pk].control,))
                 ops.append((g, 1, flip))
                 ops.append((g + 1, -2, flip))
+            for _, lp, q in late:
+                ops.append((lp, 0, Operation(name="x", qubits=(q,))))
             probs.append(p)
             inserts.append(tuple(ops))
         total = sum(probs)

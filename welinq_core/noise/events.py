@@ -15,6 +15,7 @@ import functools
 from collections.abc import Sequence
 
 from welinq_core.circuit import Condition, Operation
+from welinq_core.cluster import QPU
 from welinq_core.noise.channels import idle_pauli_probabilities, pauli_channel_op
 from welinq_core.noise.pauli import PAULI_BITS, PAULIS
 from welinq_core.noise.sources import NoiseSources
@@ -96,11 +97,16 @@ class EffectiveEvents:
         base: The user's operations (local and remote gates) in step order.
         gate_pos: For each packet, the base positions of its remote gates.
         events: Every noise event, in program order.
+        promoted: For each packet that ends by a teleport through its copy (the copy
+            becomes the qubit): the base position of that teleport and the packets of
+            the same qubit still open after it. A flip of such a copy becomes an ``X``
+            on the qubit there, which flips those packets from there on.
     """
 
     base: list[Operation]
     gate_pos: dict[int, list[int]]
     events: list[NoiseEvent]
+    promoted: dict[int, tuple[int, tuple[int, ...]]] = dataclasses.field(default_factory=dict)
 
 
 def effective_events(src: NoiseSources) -> EffectiveEvents:
@@ -118,6 +124,7 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             gate_pos[step.packet].append(pos)  # type: ignore[index]
     events: list[NoiseEvent] = []
     open_of: dict[int, list[int]] = {}
+    promoted: dict[int, tuple[int, tuple[int, ...]]] = {}
 
     def snapshot() -> dict[int, tuple[int, ...]]:
         return {q: tuple(v) for q, v in open_of.items() if v}
@@ -240,15 +247,18 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             c = pk.control
             copy_idle_before(s, pos, pk.index, c)
             open_of[c].remove(pk.index)
-            target = src.cluster.qpu(pk.target)
-            pz = 0.0
-            if src.local:
-                p1 = target.single_qubit_gate_error
-                r = target.readout_error
-                a = 2 * p1 / 3
-                pz = a * (1 - r) + r * (1 - a)
-            add(pos, (c,), ((("I", 1 - pz), ("Z", pz)) if pz > 0 else None), "protocol")
+            add(pos, (c,), _x_measurement_flip(src, src.cluster.qpu(pk.target)), "protocol")
             idle_before(s, pos)
+        elif step.kind == "teleport" and prog.teleports[step.teleport].packet is not None:  # type: ignore[index]
+            # Through the copy: X measurement of the qubit at the source, Z on the copy.
+            tp = prog.teleports[step.teleport]  # type: ignore[index]
+            c = tp.qubit
+            copy_idle_before(s, pos, tp.packet, c)
+            idle_before(s, pos)  # on the measured qubit: an X there is no error, a Z is Z on the copy
+            open_of[c].remove(tp.packet)
+            promoted[tp.packet] = (pos, tuple(open_of.get(c, ())))
+            add(pos, (c,), _x_measurement_flip(src, src.cluster.qpu(tp.source)), "protocol")
+            src.where[c] = tp.target
         elif step.kind == "teleport":  # identity on the data qubits + the pair's Pauli channel on q
             tp = prog.teleports[step.teleport]  # type: ignore[index]
             idle_before(s, pos)
@@ -258,4 +268,15 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
                     located(pos, ("pair", k), src.states[k], on_qubit(tp.qubit), "pair")
             src.where[tp.qubit] = tp.target
 
-    return EffectiveEvents(base=base, gate_pos=gate_pos, events=events)
+    return EffectiveEvents(base=base, gate_pos=gate_pos, events=events, promoted=promoted)
+
+
+def _x_measurement_flip(src: NoiseSources, qpu: QPU) -> tuple[tuple[str, float], ...] | None:
+    """``Z`` on the qubit that gets the correction of an X-basis measurement (``h``, then
+    measure) on ``qpu``: its ``h``'s X or Y error (2/3 of p1) or a readout flip, not both."""
+    if not src.local:
+        return None
+    a = 2 * qpu.single_qubit_gate_error / 3
+    r = qpu.readout_error
+    pz = a * (1 - r) + r * (1 - a)
+    return (("I", 1 - pz), ("Z", pz)) if pz > 0 else None

@@ -123,6 +123,22 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             out.append(op)
             idle_before(s)
             out.append(take("z"))
+        elif step.kind == "teleport" and prog.teleports[step.teleport].packet is not None:  # type: ignore[index]
+            # Through the copy: h and measure the qubit at the source, Z on the copy, relabel.
+            tp = prog.teleports[step.teleport]  # type: ignore[index]
+            source = src.cluster.qpu(tp.source)
+            copy_idle_before(s, tp.packet)  # type: ignore[arg-type]
+            copy_qubit.pop(tp.packet)  # type: ignore[arg-type]
+            idle_before(s)
+            op = take("h")
+            out.append(op)
+            emit(op.qubits, src.gate_terms(source, 1), "protocol")
+            op = take("measure")
+            emit(op.qubits, src.readout_terms(source), "protocol")
+            out.append(op)
+            out.append(take("z"))
+            out.append(take("swap"))
+            src.where[tp.qubit] = tp.target
         elif step.kind == "teleport":
             _teleport(src, prog.teleports[step.teleport], take, emit, out,  # type: ignore[index]
                                     lambda s=s: idle_before(s))

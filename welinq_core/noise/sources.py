@@ -63,7 +63,7 @@ class NoiseSources:
         out: dict[int, float | str] = {}
         for step, t in (copy_idle or {}).items():
             s = int(step)
-            if not 0 <= s < len(self.p.steps) or self.p.steps[s].kind not in ("remote", "close"):
+            if not 0 <= s < len(self.p.steps) or self.p.steps[s].packet is None or self.p.steps[s].kind == "open":
                 raise OptionsError(
                     f"copy_idle_durations names step {step!r}, which is not a remote gate or a packet close "
                     "of the program; take the waits from Schedule.copy_idle_durations()"

@@ -337,7 +337,8 @@ class Schedule:
 def copy_idle_waits(operations: Sequence[OpTiming | None], packets: Sequence[PacketTiming | None]
                     ) -> dict[int, float]:
     """``{step: seconds}``: how long each packet's linked copy waits on its communication
-    qubit right before each of its remote gates and its close.
+    qubit right before each of its remote gates and its close (or the move of its qubit
+    through it, which ends the packet too).
 
     The copy is usable at ``copy_ready_s`` (the pair it came from is aged until then);
     it then waits until its first gate, between consecutive gates, and from its last
@@ -358,7 +359,7 @@ def copy_idle_waits(operations: Sequence[OpTiming | None], packets: Sequence[Pac
     last = {pk.index: pk.copy_ready_s for pk in packets if pk is not None}
     out: dict[int, float] = {}
     for op in operations:
-        if op is None or op.kind not in ("remote", "close") or op.packet not in last:
+        if op is None or op.kind not in ("remote", "close", "teleport") or op.packet not in last:
             continue
         wait = op.start_s - last[op.packet]
         if wait > 0:

@@ -193,7 +193,7 @@ class ShotSimulation:
             rs: list[Resource] = []
             if step.kind == "teleport":
                 tp = self.program.teleports[step.teleport]  # type: ignore[index]
-                rs = [("q", tp.qubit)]
+                rs = [("q", tp.qubit)] if tp.packet is None else [("q", tp.qubit), ("copy", tp.packet)]
                 cur[tp.qubit] = tp.target
             elif step.kind in ("local", "remote"):
                 op = self.circuit.operations[step.op]  # type: ignore[index]
@@ -413,9 +413,32 @@ class ShotSimulation:
         self.release(("copy", p), b_end)  # type: ignore[arg-type]
         self.release(("q", pk.control), end)
 
+    def start_through_copy(self, s: int) -> None:
+        """A move through the packet's copy: the qubit is measured in the X basis at the
+        source, the bit travels the packet's route, the copy gets its Z correction."""
+        p = self.steps[s].packet
+        pk = self.packets[p]  # type: ignore[index]
+        st = self.open_state[p]  # type: ignore[index]
+        src, tgt = self.qpus[pk.source], self.qpus[pk.target]
+        m_end = self.now + src.single_qubit_gate_duration_s + src.measurement_duration_s
+        end = m_end + self.latency(pk.route, 0) + tgt.single_qubit_gate_duration_s
+        self.ops[s] = OpTiming(step=s, kind="teleport", op=None, packet=p, qpu=pk.target, start_s=self.now,
+                               end_s=end)
+        self.busy[pk.control].append((self.now, end, s))
+        self.packet_records[p] = PacketTiming(  # type: ignore[index]
+            index=p, requested_s=st["request"], committed_s=st["committed"],  # type: ignore[arg-type]
+            copy_ready_s=st["copy_ready"], closed_s=end, done_s=end,
+            stall_s=st["committed"] - st["request"], message_latency_s=st["latency"],
+            num_requests=st["requests"],
+        )
+        for r in self.res_of[s]:
+            self.release(r, end)
+
     def start(self, s: int) -> None:
         kind = self.steps[s].kind
-        if kind == "local":
+        if kind == "teleport" and self.steps[s].packet is not None:
+            self.start_through_copy(s)
+        elif kind == "local":
             self.start_local(s)
         elif kind == "remote":
             self.start_remote(s)
