@@ -138,3 +138,51 @@ def test_flipped_copy_that_takes_over_flips_the_other_copy():
     flipped = data_dm(add_noise(prog, mode="explicit", pair_states=[(0.0, 1.0, 0.0, 0.0), perfect],
                                 local_noise=False, idle_noise=False).circuit, 4)
     assert np.abs(clean - flipped).max() > 1e-2
+
+
+def test_per_shot_schedules_with_a_move_through_a_copy():
+    """A W-state chain on finite-rate links with a lossy memory (every shot draws its
+    schedule): per drawn key, the explicit protocol and the effective rendering with its
+    drawn events give the same output distribution, to 1e-9."""
+    import math
+
+    from _dm import clbit_distribution
+    from welinq_core.cluster import QPU, Cluster, Link
+    from welinq_core.physics import QuantumMemory
+    from welinq_core.pipeline import compile_program
+    from welinq_core.shot_schedules import draw_shot_schedules
+
+    qpu = QPU(name="q", num_data_qubits=2, t1_s=4e-3, t2_s=2e-3, readout_error=0.01,
+              two_qubit_gate_duration_s=2e-5, single_qubit_gate_duration_s=5e-6, measurement_duration_s=5e-5)
+    link = Link(bell_pair_fidelity=0.95, bell_pair_rate_hz=3e3, memory=QuantumMemory.depolarizing(time_s=2e-3))
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2, qpu=qpu, link=link)
+    ops = [Operation(name="x", qubits=(2,))]
+    for i in (1, 0):
+        theta = math.acos(math.sqrt(1 / (i + 2)))
+        ops += [Operation(name="ry", qubits=(i,), params=(-theta,)), Operation(name="cz", qubits=(i + 1, i)),
+                Operation(name="ry", qubits=(i,), params=(theta,))]
+    ops += [Operation(name="cx", qubits=(1, 2)), Operation(name="cx", qubits=(0, 1))]
+    ops += [Operation(name="measure", qubits=(q,), clbits=(q,)) for q in range(3)]
+    circuit = Circuit(num_qubits=3, num_clbits=3, operations=ops)
+    compiled = compile_program(circuit, cluster, assignment=("qpu0", "qpu1", "qpu1"), seed=0, draw_per_shot=True)
+    prog = compiled.program
+    assert prog.num_bell_pairs == 1 and [tp.packet for tp in prog.teleports] == [0]
+    draws = draw_shot_schedules(compiled, 300, np.random.default_rng(2))
+    keys = sorted(set(draws.keys), key=lambda k: (len(k[1]) + len(k[2]), k))
+
+    def vec(dist):
+        out = np.zeros(8)
+        for bits, p in dist.items():
+            out[bits[0] + 2 * bits[1] + 4 * bits[2]] += p
+        return out
+
+    for key in keys[:2] + keys[-2:]:
+        inputs = draws.noise_inputs(key)
+        a = vec(clbit_distribution(add_noise(prog, mode="explicit", **inputs).circuit, 3))
+        ef = add_noise(prog, mode="effective", effective_rendering="drawn", **inputs)
+        if ef.drawn is None:
+            b = vec(clbit_distribution(ef.circuit, 3))
+        else:
+            assert ef.drawn.num_combinations() <= 1024
+            b = sum(p * vec(clbit_distribution(ef.drawn.circuit_for(c), 3)) for p, c in ef.drawn.outcome_combinations())
+        assert np.abs(a - b).max() < 1e-9, key
