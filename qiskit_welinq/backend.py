@@ -40,6 +40,7 @@ from welinq_core.resources import check_network_size, check_shots
 from welinq_core.run_options import check_assignment, check_choice, check_flag, suggest
 from welinq_core.noise import EFFECTIVE_RENDERINGS
 from welinq_core.lowering import check_protocols
+from welinq_core.lowering.near_identity import NEAR_IDENTITY_TOLERANCE, check_tolerance
 from welinq_core.seeding import check_seed
 
 from welinq_core.pipeline import CompiledProgram, MODES, compile_program
@@ -89,6 +90,11 @@ class ClusterBackend(BackendV2):
         protocols: Remote-operation protocols: ``"auto"`` (the cheapest of TeleGate,
             TeleGate+TeleData and TeleData for each circuit), ``("telegate",)``,
             ``("telegate", "teledata")`` or ``("teledata",)``. Defaults to ``"auto"``.
+        identity_tolerance: Two-qubit gates within this operator-norm distance of the
+            identity are dropped before partitioning (they would cost Bell pairs for
+            nothing a device could tell apart, like the tiny controlled phases of a large
+            QFT); the report's ``near_identity`` says how many. 0 keeps every gate.
+            Defaults to ``1e-12``.
         progress: Show a progress bar (over the tasks of a job, or over the shot
             groups of a single circuit): True, False, or None (only when the run takes
             more than a few seconds; ``WELINQ_PROGRESS=0`` turns it off). Defaults to None.
@@ -193,6 +199,7 @@ class ClusterBackend(BackendV2):
             method="automatic",
             assignment=None,
             protocols="auto",
+            identity_tolerance=NEAR_IDENTITY_TOLERANCE,
             progress=None,
             executor=None,
             shots_per_task=None,
@@ -226,6 +233,8 @@ class ClusterBackend(BackendV2):
                     "such as ('telegate', 'teledata')"
                 )
             options["protocols"] = check_protocols(options["protocols"])
+        if "identity_tolerance" in options:
+            options["identity_tolerance"] = check_tolerance(options["identity_tolerance"])
         if "executor" in options:
             check_executor(options["executor"])
         per_task = options.get("shots_per_task")
@@ -311,6 +320,7 @@ class ClusterBackend(BackendV2):
                 tuple(sorted(assignment.items())) if isinstance(assignment, dict) else tuple(assignment)
             ),
             check_protocols(opts["protocols"]),
+            opts["identity_tolerance"],
         )
         cache = self.__dict__.setdefault("_compiled", OrderedDict())
         if key in cache:
@@ -324,6 +334,7 @@ class ClusterBackend(BackendV2):
             seed=opts["seed_partition"],
             assignment=assignment,
             protocols=opts["protocols"],
+            identity_tolerance=opts["identity_tolerance"],
             draw_per_shot=True,
         )
         cache[key] = compiled

@@ -27,6 +27,7 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import DistributedProgram, lower
+from welinq_core.lowering.near_identity import NEAR_IDENTITY_TOLERANCE, drop_near_identity
 from welinq_core.noise import add_noise
 from welinq_core.noise.drawn import DrawnEvents
 from welinq_core.partitioning import Partition, assignment_from_dict, partition_and_plan
@@ -116,6 +117,7 @@ def compile_program(
     distillation_rounds: int | None = None,
     distillation_target_fidelity: float | None = None,
     prefetch: float | str | None = "auto",
+    identity_tolerance: float = NEAR_IDENTITY_TOLERANCE,
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -151,6 +153,12 @@ def compile_program(
             expected delivery time, so pairs are due when the packet opens, without
             filling the bank long before and ageing there), a lead in seconds, or None
             (the bank fills whenever a slot is free).
+        identity_tolerance: Two-qubit gates within this operator-norm distance of the
+            identity (up to a global phase) are dropped before partitioning, so they cost
+            no Bell pair (see :mod:`~welinq_core.lowering.near_identity`; the controlled
+            phases of angle ``pi / 2**k`` of a large QFT reach ``1e-12`` for ``k > 41``).
+            Default ``1e-12``; 0 keeps every gate that is not exactly the identity. The
+            report says how many were dropped and bounds the distance.
 
     The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
     given): ideal runs simulate exactly the noiseless rendering.
@@ -161,6 +169,8 @@ def compile_program(
     """
     if mode not in MODES:
         raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
+    near = drop_near_identity(circuit, tolerance=identity_tolerance)
+    circuit = near.circuit
     if assignment is not None:
         mapping = dict(assignment) if isinstance(assignment, Mapping) else dict(enumerate(assignment))
         full = assignment_from_dict(circuit, cluster, mapping)
@@ -198,6 +208,8 @@ def compile_program(
     report = build_report(
         partition=partition, program=program, mode=mode, simulated=simulated,
         schedule=timed.summary(), noise=noise_summary,
+        near_identity={"dropped": near.dropped, "tolerance": near.tolerance,
+                       "max_distance": near.max_distance, "total_distance": near.total_distance},
     )
     if report.total_bell_pairs != partition.bell_pairs:
         raise AssertionError(  # an internal invariant, not an input check

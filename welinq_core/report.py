@@ -42,6 +42,10 @@ class Report:
         quantum_safe: ``{"a-b": BBM92 estimate}`` for every link the run used: QBER in
             Z and X of the delivered pair, secret fraction, secret key rate in bit/s
             (:mod:`welinq_core.key_rates`), or None.
+        near_identity: Two-qubit gates dropped as within ``tolerance`` of the identity
+            before partitioning (:mod:`welinq_core.lowering.near_identity`): ``dropped``,
+            ``tolerance``, ``max_distance`` and ``total_distance`` (a bound on how far the
+            run's circuit is from the user's, operator norm), or None.
     """
 
     cluster: str
@@ -61,6 +65,7 @@ class Report:
     physical_bell_pairs_per_link: dict[str, int] | None = None
     total_physical_bell_pairs: int | None = None
     quantum_safe: dict[str, dict[str, Any]] | None = None
+    near_identity: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-serialisable)."""
@@ -80,6 +85,11 @@ class Report:
             f"in {self.num_packets} packet(s)"
         )
         lines.append(f"Bell pairs: {self.total_bell_pairs} in total")
+        if self.near_identity and self.near_identity.get("dropped"):
+            lines.append(
+                f"  ({self.near_identity['dropped']} two-qubit gate(s) within {self.near_identity['tolerance']:g} "
+                "of the identity dropped, at no pair cost; identity_tolerance=0 keeps them)"
+            )
         if self.total_physical_bell_pairs is not None and self.total_physical_bell_pairs != self.total_bell_pairs:
             lines.append(
                 f"  (logical qubits: {self.total_physical_bell_pairs} physical Bell pairs for the code's "
@@ -112,6 +122,7 @@ class Report:
 def build_report(
     *, partition: Partition, program: DistributedProgram, mode: str, simulated: Circuit,
     schedule: dict[str, Any] | None = None, noise: dict[str, Any] | None = None,
+    near_identity: dict[str, Any] | None = None,
 ) -> Report:
     """Assemble the report from the stages' evidence."""
     per_qpu: dict[str, list[int]] = {name: [] for name in program.cluster.qpu_names}
@@ -149,4 +160,5 @@ def build_report(
         simulated_qubits=simulated.num_qubits,
         schedule=schedule,
         noise=noise,
+        near_identity=near_identity,
     )

@@ -292,3 +292,23 @@ def test_a_small_circuit_transpiled_onto_a_large_cluster_simulates_only_its_own_
     keys = sorted(set(counts) | set(aer))
     table = np.array([[counts.get(k, 0) for k in keys], [aer.get(k, 0) for k in keys]])
     assert chi2_contingency(table + 1e-9)[1] > 1e-3
+
+
+def test_near_identity_gates_cost_no_pairs_by_default_and_the_report_says_so():
+    """A controlled phase no device could tell from the identity is dropped (and reported), as
+    ``welinq partition`` does; ``identity_tolerance=0`` keeps it and pays its pairs."""
+    backend = ClusterBackend(Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2))
+    qc = QuantumCircuit(4, 4)
+    qc.h(range(4))
+    qc.cp(np.pi / 2**45, 0, 2)  # 46-qubit QFT's tiniest phase: 2 sin(theta / 8) < 1e-13
+    qc.cp(np.pi / 2**45, 1, 3)
+    qc.cx(0, 1)
+    qc.cx(2, 3)
+    qc.measure(range(4), range(4))
+    kept = backend.run(qc, shots=10, seed_simulator=1, identity_tolerance=0).result().results[0].metadata["welinq"]
+    dropped = backend.run(qc, shots=10, seed_simulator=1).result().results[0].metadata["welinq"]
+    assert kept["near_identity"]["dropped"] == 0 and kept["total_bell_pairs"] >= 2
+    assert dropped["near_identity"]["dropped"] == 2 and dropped["total_bell_pairs"] == 0
+    assert 0 < dropped["near_identity"]["total_distance"] < 1e-12
+    with pytest.raises(OptionsError, match="-1"):
+        backend.run(qc, shots=10, identity_tolerance=-1)

@@ -47,6 +47,7 @@ Examples:
 
 from __future__ import annotations
 
+import cmath
 import dataclasses
 import math
 
@@ -113,8 +114,19 @@ def check_tolerance(tolerance: float) -> float:
     return float(tolerance)
 
 
-def _diagonal_interaction(diag: np.ndarray, qubits: tuple[int, ...]) -> tuple[float, list[Operation]]:
-    """A diagonal two-qubit gate's distance from its one-qubit part, and that part.
+def _interaction_phase(diag: np.ndarray) -> float:
+    """``chi = f_00 - f_01 - f_10 + f_11`` (mod 2 pi) of a diagonal gate with phases ``f_ab``."""
+    f00, f01, f10, f11 = (cmath.phase(complex(x)) for x in diag)
+    return math.remainder(f00 - f01 - f10 + f11, 2 * math.pi)
+
+
+def _diagonal_distance(diag: np.ndarray) -> float:
+    """A diagonal two-qubit gate's distance from its one-qubit part (see :func:`_diagonal_local_part`)."""
+    return 2.0 * math.sin(abs(_interaction_phase(diag)) / 8.0)
+
+
+def _diagonal_local_part(diag: np.ndarray, qubits: tuple[int, ...]) -> list[Operation]:
+    """A diagonal two-qubit gate's one-qubit part, which stays when its interaction is dropped.
 
     With phases ``f_ab`` of ``|a b>`` and ``chi = f_00 - f_01 - f_10 + f_11``, the gate is
     ``p(f_10 - f_00 + chi / 2)`` on ``a`` times ``p(f_01 - f_00 + chi / 2)`` on ``b`` times
@@ -123,15 +135,15 @@ def _diagonal_interaction(diag: np.ndarray, qubits: tuple[int, ...]) -> tuple[fl
     ``p(theta / 2)`` on both qubits, exactly as far as its ``cx``-``p(-theta / 2)``-``cx``
     spelling is from that spelling's outer phases.
     """
-    f00, f01, f10, f11 = (float(np.angle(x)) for x in diag)
-    chi = math.remainder(f00 - f01 - f10 + f11, 2 * math.pi)
+    f00, f01, f10, _ = (cmath.phase(complex(x)) for x in diag)
+    chi = _interaction_phase(diag)
     a, b = qubits
     local = []
     for q, angle in ((a, f10 - f00 + chi / 2), (b, f01 - f00 + chi / 2)):
         angle = math.remainder(angle, 2 * math.pi)
         if angle != 0.0:
             local.append(Operation(name="p", qubits=(q,), params=(angle,)))
-    return 2.0 * math.sin(abs(chi) / 8.0), local
+    return local
 
 
 def _droppable_gate(op: Operation) -> bool:
@@ -158,13 +170,17 @@ def drop_near_identity(circuit: Circuit, *, tolerance: float = NEAR_IDENTITY_TOL
     for op in circuit.operations:
         if _droppable_gate(op) and op.name != "cx":
             m = gates.gate_matrix(op.name, op.params)
-            if len(op.qubits) == 2 and np.allclose(m, np.diag(np.diag(m)), rtol=0, atol=0):
-                d, local = _diagonal_interaction(np.diag(m), op.qubits)
-            else:
-                d, local = distance_from_identity(m), []
-            if d <= tol:
+            diag = np.diagonal(m)
+            off = float(np.abs(m - np.diag(diag)).max())
+            if len(op.qubits) == 2 and off == 0.0:
+                d = _diagonal_distance(diag)
+                if d <= tol:
+                    distances.append(d)
+                    out += _diagonal_local_part(diag, op.qubits)
+                    continue
+            # |U_ij| <= ||U - e^{i phi} I|| for i != j: a large off-diagonal entry is far enough
+            elif off <= tol and (d := distance_from_identity(m)) <= tol:
                 distances.append(d)
-                out += local
                 continue
         out.append(op)
     cur: list[Operation | None] = list(out)
