@@ -275,8 +275,10 @@ def hypergraph_partition(
             return _INFEASIBLE
 
     def add(cost: PlanCost, assign: tuple[str, ...]) -> None:
-        """Keep a scored candidate; only the best so far keeps its plan (memory)."""
-        candidates.append((cost, assign))
+        """Keep a scored candidate; only the best so far keeps its plan (memory), and on wide
+        circuits none does (a plan of 50,000 gates holds tens of MB through the whole search,
+        and planning it again in the lowering costs little next to the search)."""
+        candidates.append((cost if not big else cost.without_plan(), assign))
         best_i = min(range(len(candidates)), key=lambda i: candidates[i][0].key(objective))
         for i, (c, a) in enumerate(candidates):
             if i != best_i and c.plan is not None:

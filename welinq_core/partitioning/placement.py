@@ -227,7 +227,8 @@ def partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.ran
     The plan (a finished :class:`~welinq_core.lowering.planner.Planner`) is the one whose
     ledger gave ``Partition.bell_pairs``; ``lower(circuit, cluster, partition.assignment,
     protocols=partition.protocols, plan=plan)`` builds the program from it without planning
-    again (the same program as without ``plan``).
+    again (the same program as without ``plan``). On wide circuits (where the search keeps
+    no plan in memory) the plan is None and the lowering plans again.
 
     Examples:
         >>> from welinq_core.circuit import Operation
