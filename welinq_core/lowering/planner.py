@@ -175,9 +175,10 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
         # Copies that can later become their qubit (a teleport through the copy, no pair):
         # a cover that prefers them.
         other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs))
-        other.plan()
-        if not other.aborted and len(other.pairs) < len(planner.pairs):
-            planner = other
+        if other.cover != planner.cover:  # else the same plan
+            other.plan()
+            if not other.aborted and len(other.pairs) < len(planner.pairs):
+                planner = other
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
             other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs))
