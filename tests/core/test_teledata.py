@@ -50,7 +50,7 @@ def _check_ledger(program):
         assert tp.route[0] == tp.source and tp.route[-1] == tp.target
         if tp.packet is not None:  # through a linked copy: no pair of its own, the packet ends there
             pk = program.packets[tp.packet]
-            assert tp.bell_pairs == () and (pk.control, pk.target, pk.route) == (tp.qubit, tp.target, tp.route)
+            assert tp.bell_pairs == () and (pk.control, pk.target) == (tp.qubit, tp.target)
             ends = [s for s in program.steps if s.packet == tp.packet and s.kind in ("close", "teleport")]
             assert [(s.kind, s.teleport) for s in ends] == [("teleport", tp.index)]
             continue

@@ -72,6 +72,23 @@ def test_copies_stay_open_when_their_qubit_is_teleported():
     _same_state(circuit, program)
 
 
+def test_a_qubit_that_moved_can_still_move_through_its_copy():
+    # qubit 0 copies itself onto qpu1, is teleported to qpu2 (the copy stays), then moves to
+    # qpu1 through that copy: its correction bit travels qpu2 -> qpu1, not the packet's route.
+    ops = [Operation(name="ry", qubits=(q,), params=(0.4 + q,)) for q in range(2)]
+    ops += [Operation(name="cz", qubits=(0, 1)), Operation(name="t", qubits=(0,)),
+            Operation(name="ry", qubits=(1,), params=(0.5,)), Operation(name="rz", qubits=(0,), params=(0.3,)),
+            Operation(name="cx", qubits=(1, 0))]
+    circuit = Circuit(num_qubits=2, operations=ops)
+    cluster = Cluster.homogeneous(num_qpus=3, data_qubits_per_qpu=2, comm_qubits_per_qpu=3, topology="line")
+    program = lower(circuit, cluster, ("qpu0", "qpu1"), moves={3: [(0, "qpu2")], 5: [(0, "qpu1")]})
+    first, second = program.teleports
+    assert (first.packet, first.route) == (None, ("qpu0", "qpu1", "qpu2"))
+    assert (second.packet, second.source, second.route, second.bell_pairs) == (0, "qpu2", ("qpu2", "qpu1"), ())
+    assert program.num_bell_pairs == 3  # the copy (1 hop) and the move over 2 hops
+    _same_state(circuit, program)
+
+
 def _moves_through_copies(program, pick: int) -> dict[int, list[tuple[int, str]]]:
     """A forced move of some packet's qubit onto that packet's QPU, at the operation
     where the packet closes (so it is still open there): the move goes through the copy."""

@@ -342,7 +342,7 @@ class Planner:
         pair_ids = []
         via = self.open.get(qubit, {}).get(target)
         if via is not None:  # through the linked copy on target: it becomes the qubit
-            path = tuple(self.packet_info[via]["route"])
+            path = self.route(source, target)  # what the correction bit travels (the qubit may have moved)
             self.open[qubit].pop(target)
             self.hosted[target].pop(via)
             self.packet_info[via]["promoted"] = index

@@ -99,7 +99,7 @@ class Teleport:
         source: QPU it leaves.
         target: QPU it arrives on.
         route: QPU names from ``source`` to ``target`` (for a teleport through a copy:
-            the packet's route, which its correction bit travels).
+            the route its correction bit travels).
         slot: Data slot of ``target`` it occupies from then on.
         bell_pairs: Ledger indices of its Bell pairs, one per hop (empty through a copy).
         packet: The packet whose linked copy becomes the qubit (None: a teleport with

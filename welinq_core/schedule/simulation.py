@@ -418,10 +418,11 @@ class ShotSimulation:
         source, the bit travels the packet's route, the copy gets its Z correction."""
         p = self.steps[s].packet
         pk = self.packets[p]  # type: ignore[index]
+        tp = self.program.teleports[self.steps[s].teleport]  # type: ignore[index]
         st = self.open_state[p]  # type: ignore[index]
-        src, tgt = self.qpus[pk.source], self.qpus[pk.target]
+        src, tgt = self.qpus[tp.source], self.qpus[tp.target]
         m_end = self.now + src.single_qubit_gate_duration_s + src.measurement_duration_s
-        end = m_end + self.latency(pk.route, 0) + tgt.single_qubit_gate_duration_s
+        end = m_end + self.latency(tp.route, 0) + tgt.single_qubit_gate_duration_s
         self.ops[s] = OpTiming(step=s, kind="teleport", op=None, packet=p, qpu=pk.target, start_s=self.now,
                                end_s=end)
         self.busy[pk.control].append((self.now, end, s))
