@@ -362,6 +362,16 @@ def _vector_pass(sim: ShotSimulation, order: list[int], orders: Mapping[LinkKey,
                     busy[q].append((start, end, s))
             for r in rs:
                 release(r, end)
+        elif step.kind == "teleport" and step.packet is not None:  # a move through the packet's copy
+            tp = sim.program.teleports[step.teleport]  # type: ignore[index]
+            src_q, tgt_q = sim.qpus[tp.source], sim.qpus[tp.target]
+            start = ready(rs)
+            end = (start + src_q.single_qubit_gate_duration_s + src_q.measurement_duration_s
+                   + sim.latency(tp.route, 0) + tgt_q.single_qubit_gate_duration_s)
+            busy[tp.qubit].append((start, end, s))
+            copy_wait(s, step.packet, start)
+            for r in rs:
+                release(r, end)
         elif step.kind in ("open", "teleport"):
             p = _opened(sim, s)  # type: ignore[assignment]
             pk = sim.packets[p]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -190,3 +191,25 @@ def test_the_planner_moves_through_copies_on_random_ladders():
         hits += any(tp.packet is not None for tp in prog.teleports)
         assert prog.num_bell_pairs <= lower(c, cl, assignment, protocols="telegate").num_bell_pairs
     assert hits >= 3
+
+
+@pytest.mark.parametrize("timed", [False, True])
+def test_vectorised_schedules_of_moves_through_copies_equal_the_event_loop(timed):
+    """The shot schedules drawn for a run (vectorised over shots) time a move through a copy
+    as the event loop does: X measurement at the source, the bit's latency, Z at the copy."""
+    from tests.schedule.test_schedule_batch import _assert_same
+    from welinq_core import QPU, Link
+    from welinq_core.physics import QuantumMemory
+    from welinq_core.schedule import bank_capacities
+    from welinq_core.schedule_batch import ShotStreams, simulate_schedules, simulate_schedules_scalar
+
+    qpu = QPU(name="t", num_data_qubits=4, single_qubit_gate_duration_s=1e-5 * timed,
+              two_qubit_gate_duration_s=1e-4 * timed, measurement_duration_s=3e-4 * timed)
+    link = Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=3e3, length_km=2.0,
+                memory=QuantumMemory.depolarizing(time_s=2e-3))
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=4, qpu=qpu, link=link)
+    program = lower(_w_state(6), cluster, ("qpu0",) * 3 + ("qpu1",) * 3, protocols="auto")
+    assert [tp.packet for tp in program.teleports] == [0]
+    opts = {"capacities": bank_capacities(cluster, bank=False, bank_capacity=None), "warmup_s": 0.0}
+    streams = ShotStreams.draw(program, 40, np.random.default_rng(4))
+    _assert_same(simulate_schedules(program, streams, **opts), simulate_schedules_scalar(program, streams, **opts))
