@@ -399,10 +399,10 @@ def sample_program(
     main_circuit = jobs[0][0].circuit
     if (len(minors) > 1 and compiled.drawn is not None and not compiled.per_shot_schedule
             and not _is_clifford(main_circuit)):  # Clifford groups keep the stabilizer method: no template
-        # One parameterised circuit serves every minor group, one run per size class: a
-        # group of k shots runs with the next power of two >= k shots and keeps its first k
-        # samples (independent draws of its circuit: exact), so a run makes a few Aer calls
-        # (each costs ~0.3 s to set up) instead of one per distinct group size.
+        # One parameterised circuit serves every minor group, in calls of up to
+        # TEMPLATE_GROUPS_PER_CALL groups of one size class: a group of k shots runs with the
+        # next power of two >= k shots and keeps its first k samples (independent draws of
+        # its circuit: exact), so a run makes few Aer calls instead of one per group.
         template = compiled.drawn.slot_template()  # type: ignore[union-attr]
         by_size: dict[int, list] = {}
         for g in minors:
