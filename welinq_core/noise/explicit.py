@@ -59,6 +59,15 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
 
     copy_qubit: dict[int, int] = {}  # packet -> communication qubit holding its copy
 
+    def measure_x(qpu: QPU) -> None:
+        """The protocol's X-basis measurement on ``qpu``: ``h`` and ``measure`` with their noise."""
+        op = take("h")
+        out.append(op)
+        emit(op.qubits, src.gate_terms(qpu, 1), "protocol")
+        op = take("measure")
+        emit(op.qubits, src.readout_terms(qpu), "protocol")
+        out.append(op)
+
     def copy_idle_before(s: int, packet: int) -> None:
         emit((copy_qubit[packet],), src.copy_idle_terms(s, packet), "copy_idle")
 
@@ -115,12 +124,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             pk = prog.packets[step.packet]  # type: ignore[index]
             target = src.cluster.qpu(pk.target)
             copy_idle_before(s, pk.index)
-            op = take("h")
-            out.append(op)
-            emit(op.qubits, src.gate_terms(target, 1), "protocol")
-            op = take("measure")
-            emit(op.qubits, src.readout_terms(target), "protocol")
-            out.append(op)
+            measure_x(target)
             idle_before(s)
             out.append(take("z"))
         elif step.kind == "teleport" and prog.teleports[step.teleport].packet is not None:  # type: ignore[index]
@@ -130,12 +134,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             copy_idle_before(s, tp.packet)  # type: ignore[arg-type]
             copy_qubit.pop(tp.packet)  # type: ignore[arg-type]
             idle_before(s)
-            op = take("h")
-            out.append(op)
-            emit(op.qubits, src.gate_terms(source, 1), "protocol")
-            op = take("measure")
-            emit(op.qubits, src.readout_terms(source), "protocol")
-            out.append(op)
+            measure_x(source)
             out.append(take("z"))
             out.append(take("swap"))
             src.where[tp.qubit] = tp.target
