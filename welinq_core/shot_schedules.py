@@ -33,8 +33,12 @@ schedules are. The base channels are the least noisy states seen over the run's 
 (the freshest pair, the shortest wait at each place), which any fixed choice keeps exact
 and this one makes :math:`\lambda_k` close to 1: with good memories most shots draw no
 fixed error and share one circuit. Shots that drew the same fixed errors (the *key*)
-share a circuit rendered with those errors (:func:`~welinq_core.noise.add_noise` with
-one-hot pair states and Pauli-labelled idle and copy-idle entries).
+share a circuit. :func:`welinq_core.shots.plan_shots` renders the program once, with
+the base channels and every place a fixed error was drawn as a drawn event
+(:mod:`welinq_core.noise.locations`), and each key picks that event's outcomes;
+:meth:`ShotDraws.noise_inputs` gives the inputs of a key's own rendering
+(:func:`~welinq_core.noise.add_noise` with one-hot pair states and Pauli-labelled idle
+and copy-idle entries), which the explicit mode uses and the tests compare with.
 
 Examples:
     >>> from welinq_core.circuit import Circuit, Operation

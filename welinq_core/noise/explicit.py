@@ -59,11 +59,11 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
 
     copy_qubit: dict[int, int] = {}  # packet -> communication qubit holding its copy
 
-    def measure_x(qpu: QPU) -> None:
-        """The protocol's X-basis measurement on ``qpu``: ``h`` and ``measure`` with their noise."""
-        op = take("h")
+    def gate_then_measure(gate: str, qpu: QPU) -> None:
+        """A protocol gate (``h``: an X-basis measurement; ``cx``: a parity) then ``measure``, noisy."""
+        op = take(gate)
         out.append(op)
-        emit(op.qubits, src.gate_terms(qpu, 1), "protocol")
+        emit(op.qubits, src.gate_terms(qpu, len(op.qubits)), "protocol")
         op = take("measure")
         emit(op.qubits, src.readout_terms(qpu), "protocol")
         out.append(op)
@@ -112,19 +112,14 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
                 out.append(take("z"))
             source = src.cluster.qpu(pk.source)
             idle_before(s)
-            op = take("cx")
-            out.append(op)
-            emit(op.qubits, src.gate_terms(source, 2), "protocol")
-            op = take("measure")
-            emit(op.qubits, src.readout_terms(source), "protocol")
-            out.append(op)
+            gate_then_measure("cx", source)
             op = take("x")
             out.append(op)
         elif step.kind == "close":
             pk = prog.packets[step.packet]  # type: ignore[index]
             target = src.cluster.qpu(pk.target)
             copy_idle_before(s, pk.index)
-            measure_x(target)
+            gate_then_measure("h", target)
             idle_before(s)
             out.append(take("z"))
         elif step.kind == "teleport" and prog.teleports[step.teleport].packet is not None:  # type: ignore[index]
@@ -134,7 +129,7 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             copy_idle_before(s, tp.packet)  # type: ignore[arg-type]
             copy_qubit.pop(tp.packet)  # type: ignore[arg-type]
             idle_before(s)
-            measure_x(source)
+            gate_then_measure("h", source)
             out.append(take("z"))
             out.append(take("swap"))
             src.where[tp.qubit] = tp.target
