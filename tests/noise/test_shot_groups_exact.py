@@ -80,7 +80,8 @@ def test_shot_groups_same_seed_same_counts():
 def test_pruned_template_is_the_full_template_of_every_group():
     """Each call keeps only the placeholders its groups use: bound, its circuit is the full
     template's (every placeholder bound) once the identity ``u(0, 0, 0)`` gates are removed."""
-    from qiskit_welinq.engine import _U_OF, _prepare, _template_qiskit, pruned_template
+    from qiskit_welinq.engine import _prepare
+    from qiskit_welinq.slot_template import _U_OF, _template_qiskit, pruned_template
 
     _, compiled = _case()
     groups, _ = plan_shots(compiled, shots=300, seed=2)
