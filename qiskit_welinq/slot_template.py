@@ -14,6 +14,7 @@ Aer spends a pass over the state on an identity ``u`` as on any gate.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -24,41 +25,56 @@ from qiskit_welinq.aer_methods import fit_to_method
 from qiskit_welinq.convert import circuit_to_qiskit
 from qiskit_welinq.engine_result import EngineResult
 
-__all__ = ["TEMPLATE_GROUPS_PER_CALL", "template_jobs", "run_template", "pruned_template"]
+__all__ = ["BRANCH_MIN_SHOTS", "TEMPLATE_GROUPS_PER_CALL", "pruned_template", "run_template", "template_jobs"]
 
-#: Shot groups bound per Aer call on the slot template. Each call drops the placeholders
-#: none of its groups uses and costs one conversion of the circuit (~10 ms); Aer's cost per
-#: bound experiment also grows with the experiments of a call. Measured (QFT-12 on 3 QPUs,
-#: F = 0.97, 199 placeholders, one thread, CPU time per single-shot group): all groups in
-#: one call 7.8 ms, 128 per call 6.6-7.1 ms, pruned 128 per call 5.3 ms, pruned 32 per
-#: call 5.3-5.5 ms; whole runs were fastest with 64.
+#: Bound experiments per Aer call. Each call drops the placeholders none of its groups uses
+#: and costs one conversion of the circuit (~10 ms); Aer's cost per bound experiment also
+#: grows with the experiments of a call. Measured (QFT-12 on 3 QPUs, F = 0.97, 199
+#: placeholders, one thread, CPU time per single-shot group): all groups in one call 7.8 ms,
+#: 128 per call 6.6-7.1 ms, pruned 128 per call 5.3 ms, pruned 32 per call 5.3-5.5 ms; whole
+#: runs were fastest with 64.
 TEMPLATE_GROUPS_PER_CALL = 64
+#: Groups of fewer shots run as that many single-shot experiments; larger groups run alone,
+#: with their exact shot count and Aer's shot branching. Measured (QAOA-12, CPU time per
+#: shot, one Aer thread, groups padded to powers of two as before): single-shot experiments
+#: 3.8 ms, 2-shot experiments 7.0 ms, 4-shot 5.0 ms, 64-shot 2.9 ms, 256-shot 2.7 ms.
+BRANCH_MIN_SHOTS = 64
 
 
 def template_jobs(compiled: CompiledProgram, minors: list, method: str) -> list[tuple[Any, list]]:
     """The Aer calls that run the shot groups ``minors`` on the slot template: ``(prepared
     template, groups of the call)``.
 
-    One parameterised circuit serves every minor group, in calls of up to
-    :data:`TEMPLATE_GROUPS_PER_CALL` groups of one size class: a group of k shots runs with
-    the next power of two >= k shots and keeps its first k samples (independent draws of its
-    circuit: exact), so a run makes few Aer calls instead of one per group.
+    One parameterised circuit serves every minor group. A group of fewer than
+    :data:`BRANCH_MIN_SHOTS` shots is that many single-shot experiments (each its own seed:
+    independent draws of the group's circuit, exactly its shot count), packed with other
+    small groups into calls of up to :data:`TEMPLATE_GROUPS_PER_CALL` experiments; a
+    larger group is one experiment of its own with its exact shot count.
     """
     template = compiled.drawn.slot_template()  # type: ignore[union-attr]
-    by_size: dict[int, list] = {}
-    for g in minors:
-        by_size.setdefault(1 << (g.num_shots - 1).bit_length(), []).append(g)
-    converted: dict[str, Any] = {}  # one conversion per method serves every group size
+    converted: dict[str, Any] = {}  # one conversion per method serves every call
     labels = {g.choices: compiled.drawn.slot_paulis(g.choices) for g in minors}  # type: ignore[union-attr]
+    small = [g for g in minors if g.num_shots < BRANCH_MIN_SHOTS]
     jobs: list[tuple[Any, list]] = []
-    for size, gs in sorted(by_size.items()):
-        prep = engine._prepare(template, compiled, size, method)
+    if small:
+        prep = engine._prepare(template, compiled, 1, method)
         prep.converted = converted
         # Each call binds a few groups and keeps only the placeholders one of them uses
         # (an identity placeholder costs Aer a pass over the state, as any gate); groups
         # sorted by the placeholders they use share more of them.
-        gs = sorted(gs, key=lambda g: [i for i, x in enumerate(labels[g.choices]) if x != "I"])
-        jobs += [(prep, gs[i:i + TEMPLATE_GROUPS_PER_CALL]) for i in range(0, len(gs), TEMPLATE_GROUPS_PER_CALL)]
+        small.sort(key=lambda g: [i for i, x in enumerate(labels[g.choices]) if x != "I"])
+        call: list = []
+        for g in small:
+            if call and sum(h.num_shots for h in call) + g.num_shots > TEMPLATE_GROUPS_PER_CALL:
+                jobs.append((prep, call))
+                call = []
+            call.append(g)
+        jobs.append((prep, call))
+    for g in minors:
+        if g.num_shots >= BRANCH_MIN_SHOTS:
+            prep = engine._prepare(template, compiled, g.num_shots, method)
+            prep.converted = converted
+            jobs.append((prep, [g]))
     return jobs
 
 
@@ -67,14 +83,25 @@ _U_OF = {"I": (0.0, 0.0, 0.0), "X": (math.pi, 0.0, math.pi), "Y": (math.pi, math
 
 
 def run_template(prep: Any, compiled: CompiledProgram, gs: list) -> list[EngineResult]:
-    """Run the slot template with one parameter binding per group (all of one size class),
-    without the placeholders that every group of ``gs`` leaves at the identity."""
+    """Run the slot template for the groups ``gs`` of one call (see :func:`template_jobs`),
+    without the placeholders that every group of ``gs`` leaves at the identity: one result
+    per group."""
     qc, where = _template_qiskit(prep, compiled)
     labels = [compiled.drawn.slot_paulis(g.choices) for g in gs]  # type: ignore[union-attr]
-    pruned, binds = pruned_template(qc, where, labels)
-    shots = 1 << (max(g.num_shots for g in gs) - 1).bit_length()  # each group keeps its first samples
-    return engine._run_prepared(prep, compiled, shots=shots, seed=gs[0].seed, qc=pruned, parameter_binds=binds,
-                         experiments=len(gs))
+    if len(gs) == 1 and gs[0].num_shots >= BRANCH_MIN_SHOTS:  # one experiment, its exact shot count
+        pruned, binds = pruned_template(qc, where, labels)
+        return engine._run_prepared(prep, compiled, shots=gs[0].num_shots, seed=gs[0].seed, qc=pruned,
+                                    parameter_binds=binds, experiments=1)
+    rows = [row for row, g in zip(labels, gs) for _ in range(g.num_shots)]  # one experiment per shot
+    pruned, binds = pruned_template(qc, where, rows)
+    shots = engine._run_prepared(prep, compiled, shots=1, seed=gs[0].seed, qc=pruned, parameter_binds=binds,
+                                 experiments=len(rows))
+    out, k = [], 0
+    for g in gs:
+        mine = shots[k:k + g.num_shots]
+        k += g.num_shots
+        out.append(dataclasses.replace(mine[0], memory=[r.memory[0] for r in mine]))
+    return out
 
 
 def pruned_template(qc: Any, where: list[int], labels: list[list[str]]) -> tuple[Any, list[dict]]:

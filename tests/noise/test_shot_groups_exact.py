@@ -109,3 +109,48 @@ def test_pruned_template_is_the_full_template_of_every_group():
         full = qc.assign_parameters({full_params[3 * i + a]: _U_OF[x][a] for i, x in enumerate(row) for a in range(3)})
         assert ops(mine) == ops(full)
         assert any(x != "I" for x in row) and len(ops(full)) > len(ops(qc.assign_parameters([0.0] * len(full_params))))
+
+
+def _chi2_check(compiled, res, shots, seed):
+    """Pearson's chi-square of the run's counts against the exact mixture of its groups' circuits."""
+    groups, _ = plan_shots(compiled, shots=shots, seed=seed)
+    m = compiled.num_user_clbits
+    expected = np.zeros(2**m)
+    cache: dict = {}
+    for g in groups:
+        if g.choices not in cache:
+            d = clbit_distribution(g.circuit(compiled), m)
+            cache[g.choices] = np.array([d.get(tuple((v >> i) & 1 for i in range(m)), 0.0) for v in range(2**m)])
+        expected += g.num_shots * cache[g.choices]
+    got = np.bincount(np.asarray(res.memory), minlength=2**m)
+    return chi2.sf(((got - expected) ** 2 / expected).sum(), 2**m - 1)
+
+
+def test_minor_groups_run_with_their_exact_shot_counts(monkeypatch):
+    """Small groups are single-shot experiments, larger ones one experiment of their exact
+    shot count: Aer simulates exactly the minor groups' shots (no padding), and the counts
+    still follow the exact distribution of every shot's own circuit."""
+    from qiskit_welinq import engine, slot_template
+
+    _, compiled = _case()
+    monkeypatch.setattr(slot_template, "BRANCH_MIN_SHOTS", 3)
+    calls = []
+    real = engine._run_prepared
+
+    def spy(prep, compiled, *, shots, seed, qc=None, parameter_binds=None, experiments=1):
+        calls.append((shots, experiments, parameter_binds is not None))
+        return real(prep, compiled, shots=shots, seed=seed, qc=qc, parameter_binds=parameter_binds,
+                    experiments=experiments)
+
+    monkeypatch.setattr(engine, "_run_prepared", spy)
+    shots, seed = 240, 8
+    res = sample_program(compiled, shots=shots, seed=seed)
+    groups, _ = plan_shots(compiled, shots=shots, seed=seed)
+    sizes = sorted(g.num_shots for g in groups[1:])
+    assert calls[0] == (groups[0].num_shots, 1, False)  # the main group: its own shots
+    template = [(s, e) for s, e, bound in calls if bound]
+    assert sum(s * e for s, e in template) == sum(sizes)  # nothing simulated twice or padded
+    assert sorted(s for s, e in template if s > 1) == [k for k in sizes if k >= 3]  # alone, exact count
+    assert sum(e for s, e in template if s == 1) == sum(k for k in sizes if k < 3)
+    assert any(k == 2 for k in sizes) and any(k >= 3 for k in sizes)  # both paths taken
+    assert _chi2_check(compiled, res, shots, seed) > 1e-4
