@@ -17,9 +17,10 @@ types and random-number use.
 * Sampling uses ``cirq.Simulator`` (state vectors; ``pauli_channel`` ops become
   ``cirq.MixedUnitaryChannel`` mixtures and ``kraus`` ops ``cirq.KrausChannel``
   that it samples once per repetition, i.e. exact quantum trajectories). When the compiled circuit is noisy but has no
-  mid-circuit measurement or feed-forward (``mode="effective"``), it uses
-  ``cirq.DensityMatrixSimulator`` instead, which computes the state once and
-  samples every repetition from it.
+  mid-circuit measurement or feed-forward (``mode="effective"``), has at most 10 qubits and
+  enough repetitions to pay for it (about half as many as the state has amplitudes), it
+  uses ``cirq.DensityMatrixSimulator`` instead, which computes the state once and samples
+  every repetition from it.
 * ``simulate`` uses ``cirq.Simulator`` when the compiled circuit has no
   channel (``pauli_channel`` or ``kraus``) and returns a ``cirq.StateVectorTrialResult`` over the user's
   qubits: the communication qubits end every protocol measured, so the final
@@ -80,7 +81,24 @@ __all__ = ["ClusterSimulator", "record_dtype"]
 _CACHE_SIZE = 64
 #: Engines of ``ClusterSimulator(method=...)``: ``automatic`` picks stim for Clifford circuits.
 METHODS = ("automatic", "stim", "cirq")
-_DENSITY_MATRIX_MAX_QUBITS = 12
+#: Noisy static circuits up to this many qubits may use ``cirq.DensityMatrixSimulator``...
+_DENSITY_MATRIX_MAX_QUBITS = 10
+#: ... when there are at least ``2**n / this`` repetitions: one density matrix costs about as
+#: much as this many state-vector repetitions per amplitude. Measured (Cirq 1.x, noisy QAOA
+#: layers, 2 cores): 8 qubits DM 2.5 s vs 0.3 s per noisy repetition; 10 qubits 77 s vs 0.31 s;
+#: a 12-qubit density matrix took minutes per run, so a run of a few repetitions was hours.
+_DENSITY_MATRIX_REPETITIONS_PER_AMPLITUDE = 0.5
+
+
+def _density_matrix_pays(num_qubits: int, repetitions: int) -> bool:
+    """Whether one density matrix is cheaper than ``repetitions`` state-vector trajectories.
+
+    Examples:
+        >>> _density_matrix_pays(8, 1000), _density_matrix_pays(8, 10), _density_matrix_pays(12, 10**6)
+        (True, False, False)
+    """
+    return (num_qubits <= _DENSITY_MATRIX_MAX_QUBITS
+            and repetitions >= _DENSITY_MATRIX_REPETITIONS_PER_AMPLITUDE * 2**num_qubits)
 
 
 #: Bytes the device description takes per data qubit and per qubit pair (its connectivity graph).
@@ -395,7 +413,7 @@ class ClusterSimulator(
 
             seed = int(self._prng.randint(0, 2**63 - 1, dtype=np.int64))
             return _records_from_clbits(prep, sample_clbits(prep.compiled.circuit, shots=repetitions, seed=seed))
-        use_dm = self._use_dm(prep)
+        use_dm = self._use_dm(prep, repetitions)
         engine: cirq.SimulatesSamples = (
             cirq.DensityMatrixSimulator(dtype=self._dtype, seed=self._prng)
             if use_dm
@@ -428,7 +446,7 @@ class ClusterSimulator(
                 engine, sources = _build_cirq(circuit, prep.engine_qubits, prep.layout, prefix)
                 noisy = any(op.name in ("pauli_channel", "kraus") for op in circuit.operations)
                 use_dm = (noisy and not circuit.has_mid_circuit_measurement()
-                          and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS)
+                          and _density_matrix_pays(len(prep.engine_qubits), g.num_shots))
                 simulator = (cirq.DensityMatrixSimulator(dtype=self._dtype, seed=group_seed) if use_dm
                              else cirq.Simulator(dtype=self._dtype, seed=group_seed))
                 group = dataclasses.replace(prep, engine=engine, sources=sources)
@@ -459,7 +477,7 @@ class ClusterSimulator(
         job_seed = int(self._prng.randint(0, MAX_SEED, dtype=np.int64))
         seeds = spawn_seeds(job_seed, len(preps))
         tasks = [
-            _SampleTask(engine=p.engine, repetitions=repetitions, seed=s, density_matrix=self._use_dm(p),
+            _SampleTask(engine=p.engine, repetitions=repetitions, seed=s, density_matrix=self._use_dm(p, repetitions),
                         dtype=np.dtype(self._dtype).name)
             for p, s in zip(preps, seeds)
         ]
@@ -474,8 +492,8 @@ class ClusterSimulator(
                                                  per_shot=True).compiled.per_shot_schedule
 
     @staticmethod
-    def _use_dm(prep: _Prepared) -> bool:
-        return prep.noisy and not prep.dynamic and len(prep.engine_qubits) <= _DENSITY_MATRIX_MAX_QUBITS
+    def _use_dm(prep: _Prepared, repetitions: int) -> bool:
+        return prep.noisy and not prep.dynamic and _density_matrix_pays(len(prep.engine_qubits), repetitions)
 
     # ---- final states -----------------------------------------------------------------------
     def simulate_sweep_iter(

@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 import welinq_core.pipeline
-from welinq_core import Cluster
+from welinq_core import Cluster, Link
 from welinq_core.errors import InsufficientQubitsError, OptionsError, UnboundParameterError, UnsupportedGateError
 from welinq_core.pipeline import compile_program
 from welinq_core.reference import simulate as reference_simulate
@@ -360,3 +360,38 @@ def test_a_final_state_for_one_drawn_schedule_says_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error", OneScheduleWarning)
         ClusterSimulator(fixed_waits, seed=1).simulate(circuit)
+
+
+
+def test_noisy_runs_use_a_density_matrix_only_when_it_pays(monkeypatch):
+    """A density matrix costs ~4^n, trajectories ~repetitions x 2^n: a few repetitions of a
+    noisy circuit run as state-vector trajectories (a 12-qubit density matrix per shot group
+    took minutes), many repetitions of a small circuit as one density matrix; both sample the
+    same distribution."""
+    import cirq_welinq.simulator as simulator_module
+
+    made: list[str] = []
+    for cls in (cirq.Simulator, cirq.DensityMatrixSimulator):
+        def spy(self, *args, _original=cls.__init__, _name=cls.__name__, **kwargs):
+            made.append(_name)
+            _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", spy)
+    q = cirq.LineQubit.range(4)
+    circuit = cirq.Circuit(cirq.H(q[0]), [cirq.CNOT(q[i], q[i + 1]) for i in range(3)], cirq.T(q[3]),
+                           cirq.H(q[3]), cirq.measure(*q, key="m"))
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2, link=Link(bell_pair_fidelity=0.8))
+    ClusterSimulator(cluster, seed=3).run(circuit, repetitions=4)
+    assert made == ["Simulator"]
+    made.clear()
+    dm = ClusterSimulator(cluster, seed=3).run(circuit, repetitions=3000).histogram(key="m")
+    assert made == ["DensityMatrixSimulator"]
+    made.clear()
+    monkeypatch.setattr(simulator_module, "_DENSITY_MATRIX_MAX_QUBITS", 0)
+    sv = ClusterSimulator(cluster, seed=4).run(circuit, repetitions=3000).histogram(key="m")
+    assert made == ["Simulator"]
+    for k in set(dm) | set(sv):  # two samples of one law: each count within 5 sigma of the other
+        p = (dm.get(k, 0) + sv.get(k, 0)) / 6000
+        assert abs(dm.get(k, 0) - sv.get(k, 0)) <= 5 * np.sqrt(2 * 3000 * p * (1 - p)) + 2, (k, dm, sv)
+    # noisy links leave GHZ outcomes on the wrong parity that ideal links never give
+    assert sum(v for k, v in dm.items() if (k >> 1) not in (0, 7)) > 0
