@@ -63,6 +63,7 @@ from welinq_core.progress import progress_bar
 from welinq_core.run_options import check_assignment, check_choice, check_flag
 from welinq_core.seeding import check_seed
 from welinq_core.pipeline import MODES, CompiledProgram, compile_program, waits_change_errors
+from welinq_core.qubit_reuse import reuse_qubits
 from welinq_core.report import Report
 from welinq_core.executor import check_executor, run_tasks
 from welinq_core.seeding import MAX_SEED, spawn_seeds
@@ -390,11 +391,12 @@ class ClusterSimulator(
         compiled = self._compile_ir(ir)
         if per_shot and waits_change_errors(compiled.program):
             compiled = self._compile_ir(ir, per_shot=True)
-        engine_qubits = tuple(_extend_qubits(compiled.circuit, qubits))
+        engine_ir = _fewest_qubits(compiled.circuit) if sampling else compiled.circuit
+        engine_qubits = tuple(_extend_qubits(engine_ir, qubits))
         prefix = "welinq_c"
         while any(rec.key.startswith(prefix) for rec in layout):
             prefix = "_" + prefix
-        engine, sources = _build_cirq(compiled.circuit, engine_qubits, layout, prefix)
+        engine, sources = _build_cirq(engine_ir, engine_qubits, layout, prefix)
         dtype = record_dtype(cirq.resolve_parameters(circuit, cirq.ParamResolver(param_resolver)), self._noise)
         return _Prepared(compiled, qubits, engine_qubits, layout, engine, sources, dtype)
 
@@ -436,14 +438,14 @@ class ClusterSimulator(
         while any(rec.key.startswith(prefix) for rec in prep.layout):
             prefix = "_" + prefix
         for g in groups:
-            circuit = g.circuit(prep.compiled)
+            circuit = _fewest_qubits(g.circuit(prep.compiled))
             group_seed = (seed if g.seed is None else int(g.seed)) % 2**32
             if self._method == "stim" or self._method == "automatic" and _stim_can_run(circuit):
                 from welinq_core.qec.stim_sampler import sample_clbits
 
                 records = _records_from_clbits(prep, sample_clbits(circuit, shots=g.num_shots, seed=group_seed))
             else:
-                engine, sources = _build_cirq(circuit, prep.engine_qubits, prep.layout, prefix)
+                engine, sources = _build_cirq(circuit, tuple(_extend_qubits(circuit, prep.qubits)), prep.layout, prefix)
                 noisy = any(op.name in ("pauli_channel", "kraus") for op in circuit.operations)
                 use_dm = (noisy and not circuit.has_mid_circuit_measurement()
                           and _density_matrix_pays(len(prep.engine_qubits), g.num_shots))
@@ -623,6 +625,15 @@ def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
         if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
     )
     return dict(engine.run(task.engine, repetitions=task.repetitions).records)
+
+
+def _fewest_qubits(circuit: Circuit) -> Circuit:
+    """For sampling: the circuit on the fewest qubits its live ranges need (explicit mode's
+    communication qubits and data qubits share simulator qubits; exact, see
+    :mod:`welinq_core.qubit_reuse`)."""
+    if any(op.name == "reset" for op in circuit.operations) or circuit.has_mid_circuit_measurement():
+        return reuse_qubits(circuit).circuit
+    return circuit
 
 
 def _stim_can_run(circuit: Circuit) -> bool:

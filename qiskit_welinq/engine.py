@@ -28,6 +28,7 @@ from welinq_core.errors import OptionsError, SimulationError, SimulationTooLarge
 from welinq_core.resources import memory_budget_bytes
 from welinq_core.noise.drawn import SLOT_MARKER
 from welinq_core.pipeline import CompiledProgram
+from welinq_core.qubit_reuse import reuse_qubits
 from welinq_core.progress import PROGRESS_AFTER_S, progress_bar
 from welinq_core.shots import plan_shots
 from qiskit_welinq.aer_methods import (
@@ -202,7 +203,10 @@ def _reduce(circuit: Circuit, keep_clbits: int) -> Circuit:
     hit = _REDUCED.get(id(circuit))
     if hit is not None and hit[0] is circuit and hit[1] == keep_clbits:
         return hit[2]
-    out = defer_measurements(circuit, keep_clbits)
+    out = circuit  # explicit mode: fewest simulator qubits (welinq_core.qubit_reuse), then defer
+    if any(op.name == "reset" for op in circuit.operations) or circuit.has_mid_circuit_measurement():
+        out = reuse_qubits(circuit, keep_order=_is_slot).circuit
+    out = defer_measurements(out, keep_clbits)
     # qubits no measurement can see (e.g. the idle ones of a circuit transpiled onto the whole
     # cluster) are not simulated; slot placeholders of a template stay
     slots = (q for op in out.operations if op.name == "u" and op.params and op.params[2] == SLOT_MARKER
@@ -212,6 +216,10 @@ def _reduce(circuit: Circuit, keep_clbits: int) -> Circuit:
         _REDUCED.pop(next(iter(_REDUCED)))
     _REDUCED[id(circuit)] = (circuit, keep_clbits, out)
     return out
+
+
+def _is_slot(op: Operation) -> bool:
+    return op.name == "u" and bool(op.params) and op.params[2] == SLOT_MARKER
 
 
 def _prepare(circuit: Circuit, compiled: CompiledProgram, shots: int, method: str) -> _Prepared:
