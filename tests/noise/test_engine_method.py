@@ -59,7 +59,7 @@ def test_forced_method_is_used():
 
 
 def test_too_large_raises_with_numbers_and_a_suggestion(monkeypatch):
-    monkeypatch.setattr(engine, "memory_budget_bytes", lambda: 1 << 12)
+    monkeypatch.setattr(engine, "memory_budget_bytes", lambda: 1 << 8)  # below 3 qubits as density matrix
     compiled = compile_program(Circuit(num_qubits=6, num_clbits=1, operations=[
         Operation(name="t", qubits=(0,)), Operation(name="cx", qubits=(0, 5)),
         Operation(name="measure", qubits=(0,), clbits=(0,))]), _noisy(), mode="explicit",
