@@ -10,7 +10,7 @@ import pytest
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 EXAMPLES = [
     (name, i, block)
-    for name in ("getting-started.md", "clusters.md")
+    for name in ("getting-started.md", "clusters.md", "cirq.md")
     for i, block in enumerate(re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(), flags=re.S))
 ]
 
