@@ -34,7 +34,8 @@ from welinq_core.errors import UnsupportedGateError
 __all__ = ["Cube", "condition_cubes", "conjoin", "MAX_CONDITION_BITS"]
 
 #: A condition may read at most this many classical bits (its expansion is exponential
-#: in them in the worst case).
+#: in them in the worst case); conjunctions of literals, such as a register equal to a
+#: value, are one pattern and may read any number.
 MAX_CONDITION_BITS = 12
 
 Cube = dict[int, int]
@@ -116,6 +117,12 @@ def _as_expr(condition: Any) -> Any:
         if isinstance(target, Clbit):
             return expr.lift(target) if bool(value) else expr.logic_not(target)
         if isinstance(target, ClassicalRegister):
+            if not 0 <= int(value) < 2 ** len(target):
+                raise UnsupportedGateError(
+                    f"the condition compares register {target.name!r} of {len(target)} bit(s) with "
+                    f"{int(value)}, which does not fit in it (Qiskit's expr.equal refuses it, and Aer "
+                    f"compares only the low bits); give a value from 0 to {2 ** len(target) - 1}"
+                )
             return expr.equal(target, int(value))
     if isinstance(condition, expr.Expr):
         return condition
@@ -143,6 +150,60 @@ def _expand(f: Callable[[dict[int, int]], bool], bits: list[int], fixed: dict[in
     return _expand(f, bits, {**fixed, b: 0}) + _expand(f, bits, {**fixed, b: 1})
 
 
+def _literal_cube(node: Any, index: Callable[[Clbit], int]) -> Cube | None | bool:
+    """The one cube of a conjunction of literals (a bit, its negation, a bit or register equal to
+    a value, ``logic_and`` of those), ``False`` if it can never hold, None for any other condition."""
+    if isinstance(node, expr.Var) and isinstance(node.var, Clbit):
+        return {index(node.var): 1}
+    if (isinstance(node, expr.Unary) and node.op is expr.Unary.Op.LOGIC_NOT
+            and isinstance(node.operand, expr.Var) and isinstance(node.operand.var, Clbit)):
+        return {index(node.operand.var): 0}
+    if isinstance(node, expr.Binary) and node.op is expr.Binary.Op.EQUAL:
+        var, value = node.left, node.right
+        if isinstance(var, expr.Value):
+            var, value = value, var
+        if not (isinstance(var, expr.Var) and isinstance(value, expr.Value)):
+            return None
+        if isinstance(var.var, Clbit):
+            return {index(var.var): int(bool(value.value))}
+        if isinstance(var.var, ClassicalRegister):
+            v = int(value.value)
+            if v < 0 or v >> len(var.var):
+                return False
+            cube: Cube = {}
+            for k, b in enumerate(var.var):
+                i, bit = index(b), (v >> k) & 1
+                if cube.setdefault(i, bit) != bit:
+                    return False
+            return cube
+        return None
+    if isinstance(node, expr.Binary) and node.op is expr.Binary.Op.LOGIC_AND:
+        left, right = _literal_cube(node.left, index), _literal_cube(node.right, index)
+        if left is False or right is False:
+            return False if left is not None and right is not None else None
+        if left is None or right is None:
+            return None
+        merged = dict(left)
+        for i, bit in right.items():
+            if merged.setdefault(i, bit) != bit:
+                return False
+        return merged
+    return None
+
+
+def _shannon_order(cube: Cube, fixed: Cube | None = None, items: list | None = None) -> list[Cube]:
+    """Disjoint cubes of NOT ``cube``, in the order the Shannon expansion over its bits gives them
+    (so that a run's circuit, and its seeded counts, do not depend on which path converted it)."""
+    items = list(cube.items()) if items is None else items
+    fixed = {} if fixed is None else fixed
+    if not items:
+        return []
+    (i, bit), rest = items[0], items[1:]
+    differs = [{**fixed, i: 1 - bit}]
+    goes_on = _shannon_order(cube, {**fixed, i: bit}, rest)
+    return goes_on + differs if bit == 0 else differs + goes_on
+
+
 def condition_cubes(condition: Any, index: Callable[[Clbit], int], *, negate: bool = False) -> list[Cube]:
     """Disjoint ``{clbit index: value}`` patterns whose union is the condition (or its negation).
 
@@ -153,11 +214,19 @@ def condition_cubes(condition: Any, index: Callable[[Clbit], int], *, negate: bo
 
     Raises:
         UnsupportedGateError: On real-time variables, unsupported operators, or conditions
-            reading more than :data:`MAX_CONDITION_BITS` bits.
+            reading more than :data:`MAX_CONDITION_BITS` bits that are not a conjunction of
+            literals (a bit, its negation, a bit or register equal to a value).
     """
     node = _as_expr(condition)
     bits: list[int] = []
     _bits_of(node, index, bits)
+    # A conjunction of literals (every (register, value) condition of OpenQASM 2 files) is one
+    # cube, on any number of bits: no expansion, whose cost grows as 2^bits times the bits.
+    cube = _literal_cube(node, index)
+    if cube is False:
+        return [{}] if negate else []
+    if cube is not None:
+        return _shannon_order(cube) if negate else [cube]
     if len(bits) > MAX_CONDITION_BITS:
         raise UnsupportedGateError(
             f"the condition reads {len(bits)} classical bits; at most {MAX_CONDITION_BITS} are supported "

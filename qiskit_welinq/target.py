@@ -55,7 +55,9 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 from qiskit.circuit import (
+    Delay,
     ForLoopOp,
+    Parameter,
     IfElseOp,
     Measure,
     Reset,
@@ -389,6 +391,9 @@ def target_from_cluster(cluster: Cluster, *, control_flow: bool = True) -> Targe
         reset[(i,)] = InstructionProperties(duration=q.measurement_duration_s, error=q.readout_error)
     target.add_instruction(Measure(), meas)
     target.add_instruction(Reset(), reset)
+    # Delays on every qubit, as on AerSimulator's Target, so that transpile(qc, backend) keeps
+    # a circuit's delays instead of failing on them; the run ignores them (no idle time).
+    target.add_instruction(Delay(Parameter("t")), {(i,): None for i in range(len(qpus))})
     # Channels (quantum_info Kraus/SuperOp/Choi... and Aer QuantumError instructions) on any
     # qubits, as on AerSimulator's Target, so that transpile(qc, backend) keeps them.
     target.add_instruction(Kraus, name="kraus")

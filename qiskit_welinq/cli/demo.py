@@ -14,8 +14,9 @@ def register(sub) -> None:  # noqa: ANN001
     """Add the ``demo`` subcommand to the parser's subcommands."""
     p = sub.add_parser(
         "demo", help="run a built-in circuit on a built-in cluster and print the report",
-        description="Run a 12-qubit GHZ circuit on a cluster; print the report and the counts next to "
-        "the same circuit on one QPU with the same local noise and on a perfect machine.",
+        description="Run a GHZ circuit on a cluster (12 qubits, or as many as a smaller cluster holds); "
+        "print the report and the counts next to the same circuit on one QPU with the same local noise and "
+        "on a perfect machine.",
     )
     p.add_argument("--shots", type=positive_int, default=4000, help="number of shots")
     p.add_argument("--seed", type=int, default=1, help="seed of the sampler")
@@ -24,14 +25,15 @@ def register(sub) -> None:  # noqa: ANN001
     p.set_defaults(func=cmd_demo)
 
 
-def _demo_circuit():  # noqa: ANN202
+def _demo_circuit(num_qubits: int = 12):  # noqa: ANN202
+    """A GHZ circuit on ``num_qubits`` qubits (12 by default; fewer on a smaller cluster)."""
     from qiskit import QuantumCircuit
 
-    qc = QuantumCircuit(12, 12, name="ghz12")
+    qc = QuantumCircuit(num_qubits, num_qubits, name=f"ghz{num_qubits}")
     qc.h(0)
-    for i in range(11):
+    for i in range(num_qubits - 1):
         qc.cx(i, i + 1)
-    qc.measure(range(12), range(12))
+    qc.measure(range(num_qubits), range(num_qubits))
     return qc
 
 
@@ -44,7 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     check_seed(args.seed, name="--seed")
     cluster = load_cluster(args.cluster)
-    qc = _demo_circuit()
+    qc = _demo_circuit(min(12, cluster.num_data_qubits))
     print(f"welinq demo: {qc.name} ({qc.num_qubits} qubits, {qc.size()} operations) on cluster "
           f"{safe_text(repr(cluster.name))}: "
           f"{cluster.num_qpus} QPUs, {cluster.num_data_qubits} data qubits, {len(cluster.links)} link(s)")
