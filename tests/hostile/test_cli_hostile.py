@@ -161,7 +161,8 @@ CASES = [
     ("partition too small", ["partition", "{ghz.qasm}", "--qpus", "1", "--qubits-per-qpu", "2"], 2, "3 qubits"),
     ("demo unknown cluster", ["demo", "--cluster", "nope"], 2, "or give a path to a cluster JSON file"),
     ("demo seed -1", ["demo", "--seed", "-1"], 2, "--seed=-1"),
-    ("demo cluster too small", ["demo", "--cluster", "{cluster8.json}", "--shots", "10"], 2, "12 data qubits"),
+    # The demo's GHZ circuit takes as many qubits as a smaller cluster holds (up to 12).
+    ("demo on a cluster of 8 qubits", ["demo", "--cluster", "{cluster8.json}", "--shots", "10"], 0, ""),
     ("plot /dev/zero", ["plot", "/dev/zero", "--x", "a", "--y", "b"], 2, "is a device"),
     ("plot a FIFO", ["plot", "{fifo}", "--x", "a", "--y", "b"], 2, "named pipe"),
     ("plot a binary file", ["plot", "{binary.json}", "--x", "a", "--y", "b"], 2, "not UTF-8"),
