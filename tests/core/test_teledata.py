@@ -33,11 +33,23 @@ def forced_moves(draw, circuit: Circuit, cluster: Cluster, assignment):
 
 
 def _check_capacity(program):
+    """No QPU holds more qubits than it has data slots, and no two qubits in use share a slot.
+
+    A qubit holds its slot from its first step on (before it, it has met nothing and may
+    start on a slot that another qubit leaves by a teleport)."""
     cap = {q.name: q.num_data_qubits for q in program.cluster.qpus}
+    first = program.first_steps()
+    slot = list(program.data_slots)
+    assert [qpu for qpu, _ in slot] == list(program.assignment)
     for s in range(len(program.steps) + 1):
-        where = program.placement_at(s)
+        used = program.slots_in_use(s)
         for name, c in cap.items():
-            assert sum(w == name for w in where) <= c
+            assert used[name] <= c
+        live = [slot[q] for q in range(len(slot)) if first[q] is not None and first[q] < s]
+        assert len(set(live)) == len(live) and all(k < cap[qpu] for qpu, k in live)
+        if s < len(program.steps) and program.steps[s].kind == "teleport":
+            tp = program.teleports[program.steps[s].teleport]
+            slot[tp.qubit] = (tp.target, tp.slot)
 
 
 def _check_ledger(program):
@@ -121,18 +133,21 @@ def test_teledata_planner_is_exact_and_counts_what_it_consumes(data, circuit, pr
 
 def test_a_qubit_that_works_with_the_other_qpu_is_moved_once():
     # qubit 0 does four blocks of cx-ry-cx with qubit 1 on the other QPU: telegate needs a
-    # pair per cx (the ry breaks every packet), one teleport makes them all local.
-    ops = []
+    # pair per cx (the ry breaks every packet), one teleport makes them all local. Both are
+    # in use before (a cz with a neighbour), so the move costs its pair.
+    ops = [Operation(name="cz", qubits=(0, 2)), Operation(name="cz", qubits=(1, 3))]
     for _ in range(4):
         ops += [Operation(name="cx", qubits=(0, 1)), Operation(name="ry", qubits=(0,), params=(0.4,)),
                 Operation(name="ry", qubits=(1,), params=(0.2,)), Operation(name="cx", qubits=(1, 0))]
-    c = Circuit(num_qubits=3, operations=ops)
-    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
-    tele = lower(c, cluster, ("qpu0", "qpu1", "qpu0"), protocols=("telegate", "teledata"))
-    gate = lower(c, cluster, ("qpu0", "qpu1", "qpu0"), protocols="telegate")
+    c = Circuit(num_qubits=4, operations=ops)
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=3)
+    assignment = ("qpu0", "qpu1", "qpu0", "qpu1")
+    tele = lower(c, cluster, assignment, protocols=("telegate", "teledata"))
+    gate = lower(c, cluster, assignment, protocols="telegate")
     assert gate.num_bell_pairs == 8
     assert tele.num_bell_pairs == 1 and len(tele.teleports) == 1 and tele.packets == ()
-    assert tele.final_assignment in (("qpu1", "qpu1", "qpu0"), ("qpu0", "qpu0", "qpu0"))
+    assert tele.final_assignment in (("qpu1", "qpu1", "qpu0", "qpu1"), ("qpu0", "qpu0", "qpu0", "qpu1"))
+    _check_capacity(tele)
     _assert_same_state(c, tele)
 
 

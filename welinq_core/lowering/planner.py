@@ -171,6 +171,14 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     """
     planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit)
     planner.plan()
+    if planner.relocations and not planner.aborted:
+        # Placing unused qubits is decided greedily, gate by gate; planning without it
+        # too keeps a plan never worse than one that counts every qubit from the start.
+        fixed = Planner(circuit, cluster, assignment, protocols, moves, limit=len(planner.pairs) - 1,
+                        relocate=False)
+        fixed.plan()
+        if not fixed.aborted and len(fixed.pairs) < len(planner.pairs):
+            planner = fixed
     if planner.teledata and planner.telegate and not planner.aborted:
         # Copies that can later become their qubit (a teleport through the copy, no pair):
         # a cover that prefers them.
@@ -196,7 +204,7 @@ class Planner:
     def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                  protocols: Sequence[str] = ("telegate",),
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-                 cover: str = "min", limit: int | None = None) -> None:
+                 cover: str = "min", limit: int | None = None, relocate: bool = True) -> None:
         self.circuit = circuit
         self.assignment = tuple(assignment)
         self.limit = limit
@@ -224,6 +232,16 @@ class Planner:
             for name, cap in self.capacity.items()
         }
         self.teleport_info: list[dict] = []
+        # Unused qubits: a qubit that has met only unconditioned one-qubit gates is still in
+        # a known product state and holds no data: its gates can run anywhere, later. The
+        # planner may place it elsewhere for no pair (a relocation, see teleport()); its
+        # one-qubit steps then move after that point. ``start``/``start_slot``: where each
+        # qubit is when its first step runs (the program's assignment and data slots).
+        self.unused = [relocate] * len(self.where)
+        self.unused_steps: dict[int, list[int]] = {}
+        self.start = list(self.where)
+        self.start_slot = list(self.slot_of)
+        self.relocations = 0
         self.open: dict[int, OrderedDict[str, int]] = {}  # control -> {target qpu: packet}
         self.hosted: dict[str, OrderedDict[int, None]] = {n: OrderedDict() for n in cluster.qpu_names}
         self.packet_info: list[dict] = []
@@ -320,15 +338,47 @@ class Planner:
         return len(self.route(a, b)) - 1
 
     def move_cost(self, qubit: int, target: str) -> int:
-        """Pairs a move of ``qubit`` to ``target`` costs: none through an open linked copy there."""
-        return 0 if target in self.open.get(qubit, {}) else self.hops(self.where[qubit], target)
+        """Pairs a move of ``qubit`` to ``target`` costs: none through an open linked copy
+        there, none for a qubit not used yet (it is placed there instead)."""
+        if self.unused[qubit] or target in self.open.get(qubit, {}):
+            return 0
+        return self.hops(self.where[qubit], target)
 
-    def teleport(self, qubit: int, target: str) -> int:
+    def use(self, qubit: int) -> None:
+        """``qubit``'s first operation that is not a plain one-qubit gate is about to run."""
+        if self.unused[qubit]:
+            self.unused[qubit] = False
+            self.unused_steps.pop(qubit, None)
+
+    def relocate(self, qubit: int, target: str) -> None:
+        """Place a qubit not used yet on a free data slot of ``target`` (no pair, no step).
+
+        It has met only one-qubit gates, which commute with everything on other qubits:
+        its steps move here, after every step so far, so the qubit takes its slot only from
+        now on (the slot may have been another qubit's until a step ago)."""
+        source = self.where[qubit]
+        slot = self.free_slots[target].pop()
+        self.free_slots[source].append(self.slot_of[qubit])
+        self.free_slots[source].sort(reverse=True)
+        self.slot_of[qubit] = slot
+        self.where[qubit] = target
+        self.start[qubit], self.start_slot[qubit] = target, slot
+        self.relocations += 1
+        moved = []
+        for k in self.unused_steps.get(qubit, ()):
+            moved.append(len(self.steps))
+            self.steps.append(self.steps[k])
+            self.steps[k] = None  # type: ignore[call-overload]
+        if moved:
+            self.unused_steps[qubit] = moved
+
+    def teleport(self, qubit: int, target: str, forced: bool = False) -> int:
         """Move ``qubit`` to a free data slot of ``target``.
 
         Through its open linked copy on ``target`` when it has one (no pair: the copy
         becomes the qubit, see :class:`~welinq_core.lowering.program.Teleport`), else
-        TeleData with one pair per hop. The qubit's other open copies stay open.
+        TeleData with one pair per hop. The qubit's other open copies stay open. A qubit
+        not used yet is relocated instead (:meth:`relocate`; returns -1) unless ``forced``.
         """
         source = self.where[qubit]
         if not self.free_slots[target]:
@@ -338,6 +388,10 @@ class Planner:
                 required=self.capacity[target] + 1,
                 available=self.capacity[target],
             )
+        if self.unused[qubit] and not forced:
+            self.relocate(qubit, target)
+            return -1
+        self.use(qubit)
         index = len(self.teleport_info)
         pair_ids = []
         via = self.open.get(qubit, {}).get(target)
@@ -500,21 +554,29 @@ class Planner:
             self.now = i
             for q, target in self.moves.get(i, ()):
                 if self.where[q] != target:
-                    self.teleport(q, target)
+                    self.teleport(q, target, forced=True)
             for q in op.qubits:
                 self.cursor[q] = self.timeline[q].index(i, self.cursor[q])
             if op.name == "barrier":
+                for q in op.qubits:
+                    self.use(q)
                 self.steps.append(Step(kind="local", op=i))
                 continue
             if not op.is_gate or op.name == "pauli_channel":
                 for q in op.qubits:
+                    self.use(q)
                     self.close_all(q)
                 self.steps.append(Step(kind="local", op=i))
                 continue
             s = gates.spec(op.name)
             if len(op.qubits) == 1:
+                q = op.qubits[0]
                 if not is_diagonal_1q(op):
-                    self.close_all(op.qubits[0])
+                    self.close_all(q)
+                if self.unused[q] and op.condition is None:
+                    self.unused_steps.setdefault(q, []).append(len(self.steps))
+                else:
+                    self.use(q)
                 self.steps.append(Step(kind="local", op=i))
                 continue
             a, b = op.qubits
@@ -535,6 +597,8 @@ class Planner:
                         required=self.cluster.num_data_qubits + 1,
                         available=self.cluster.num_data_qubits,
                     )
+            self.use(a)
+            self.use(b)
             if qa == qb:
                 for pos, q in enumerate((a, b)):
                     if pos not in s.diagonal_on:
@@ -565,6 +629,8 @@ class Planner:
             self.steps.append(Step(kind="remote", op=i, packet=packet))
         for q in list(self.open):
             self.close_all(q)
+        if self.relocations:
+            self.steps = [st for st in self.steps if st is not None]
         self.finished = True
 
 
@@ -628,8 +694,8 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     return DistributedProgram(
         circuit=canonical,
         cluster=cluster,
-        assignment=tuple(assignment),
-        data_slots=data_slots(cluster, assignment),
+        assignment=tuple(planner.start),
+        data_slots=tuple(zip(planner.start, planner.start_slot)),
         steps=tuple(planner.steps),
         packets=packets,
         bell_pairs=tuple(planner.pairs),

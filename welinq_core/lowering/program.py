@@ -167,9 +167,11 @@ class DistributedProgram:
     Attributes:
         circuit: The canonical input circuit (non-local ``swap`` expanded to ``cx``).
         cluster: The cluster it runs on.
-        assignment: Initial QPU of each logical qubit (teleports move qubits later;
-            see :meth:`placement_at`).
-        data_slots: Initial ``(qpu, slot)`` of each logical qubit on its QPU.
+        assignment: QPU of each logical qubit when its first step runs (teleports move
+            qubits later; see :meth:`placement_at`). A qubit that meets only one-qubit gates
+            before its first two-qubit gate may start elsewhere than the partition placed
+            it: its gates run where it is first needed (see :meth:`slots_in_use`).
+        data_slots: ``(qpu, slot)`` of each logical qubit when its first step runs.
         steps: Ordered protocol steps.
         packets: The packets, in opening order.
         bell_pairs: Ledger of every Bell pair consumed (packets' and teleports').
@@ -197,6 +199,41 @@ class DistributedProgram:
                 tp = self.teleports[s.teleport]  # type: ignore[index]
                 where[tp.qubit] = tp.target
         return tuple(where)
+
+    def first_steps(self) -> tuple[int | None, ...]:
+        """Index of the first step that acts on each logical qubit (None: no step does).
+
+        A qubit takes its data slot at this step: before it the qubit has met nothing,
+        not even its one-qubit gates, and needs no slot.
+        """
+        first: list[int | None] = [None] * self.circuit.num_qubits
+        for s, step in enumerate(self.steps):
+            if step.kind in ("local", "remote"):
+                qubits = self.circuit.operations[step.op].qubits  # type: ignore[index]
+            elif step.kind == "teleport":
+                qubits = (self.teleports[step.teleport].qubit,)  # type: ignore[index]
+            else:
+                qubits = (self.packets[step.packet].control,)  # type: ignore[index]
+            for q in qubits:
+                if first[q] is None:
+                    first[q] = s
+        return tuple(first)
+
+    def slots_in_use(self, step: int) -> dict[str, int]:
+        """Data slots of each QPU in use right before ``steps[step]`` runs (``len(steps)``: at
+        the end): the qubits that a step before has acted on, where they are then.
+
+        Never more than the QPU's data qubits. A qubit first used late may take the slot
+        that another qubit left by a teleport: :attr:`assignment` gives where each qubit is
+        when it is first used, so two qubits may start on the same slot.
+        """
+        first = self.first_steps()
+        where = self.placement_at(step)
+        used = {name: 0 for name in self.cluster.qpu_names}
+        for q, name in enumerate(where):
+            if first[q] is not None and first[q] < step:  # type: ignore[operator]
+                used[name] += 1
+        return used
 
     @property
     def final_assignment(self) -> tuple[str, ...]:
