@@ -348,7 +348,8 @@ class ClusterSimulator(
             if compiled is None:
                 placement = self._compile_ir(ir).partition.assignment
                 compiled = compile_program(ir, self.cluster, mode=self._mode, seed=self._seed_partition,
-                                           assignment=placement, draw_per_shot=True)
+                                           assignment=placement, draw_per_shot=True,
+                                           place_unused_qubits=self._assignment is None)
                 _remember(self._compiled, key, compiled)
             self.last_compiled = compiled
             return compiled
@@ -359,8 +360,9 @@ class ClusterSimulator(
             structure = (ir.num_qubits, tuple(op.qubits for op in ir.operations if op.is_gate and len(op.qubits) == 2))
             fixed = check_assignment(self._assignment, self.cluster, num_qubits=ir.num_qubits)
             placement = fixed if fixed is not None else self._placements.get(structure)
-            compiled = compile_program(
-                ir, self.cluster, mode=self._mode, seed=self._seed_partition, assignment=placement
+            compiled = compile_program(  # the partitioner's own placement may place unused qubits
+                ir, self.cluster, mode=self._mode, seed=self._seed_partition, assignment=placement,
+                place_unused_qubits=fixed is None,
             )
             _remember(self._placements, structure, compiled.partition.assignment)
             _remember(self._compiled, ir, compiled)

@@ -118,6 +118,7 @@ def compile_program(
     distillation_target_fidelity: float | None = None,
     prefetch: float | str | None = "auto",
     identity_tolerance: float = NEAR_IDENTITY_TOLERANCE,
+    place_unused_qubits: bool | None = None,
 ) -> CompiledProgram:
     """Partition, lower, schedule and add noise: everything but sampling.
 
@@ -128,7 +129,8 @@ def compile_program(
         seed: Seed of every randomised stage (partitioning, pair-generation times);
             same seed, same plan and schedule.
         assignment: Optional fixed placement (sequence of QPU names per qubit, or a
-            ``{qubit: qpu}`` mapping); skips partitioning.
+            ``{qubit: qpu}`` mapping); skips partitioning. Its qubits stay where it puts
+            them until a teleport moves them (see ``place_unused_qubits``).
         partition_method: Partitioning method passed to
             :func:`~welinq_core.partitioning.partition_circuit` (None = its default).
         protocols: Remote-operation protocols: ``"auto"`` (default, the cheapest of
@@ -159,16 +161,26 @@ def compile_program(
             phases of angle ``pi / 2**k`` of a large QFT reach ``1e-12`` for ``k > 41``).
             Default ``1e-12``; 0 keeps every gate that is not exactly the identity. The
             report says how many were dropped and bounds the distance.
+        place_unused_qubits: Whether the lowering may place a qubit that has met only
+            one-qubit gates on another QPU for no pair (see
+            :func:`~welinq_core.lowering.lower`). None (default): yes when the partitioner
+            places the qubits, no for a fixed ``assignment`` (its qubits stay where it puts
+            them); True with a fixed assignment allows it there too.
 
     The noise stage runs only when the cluster is not ideal (or ``pair_states`` is
     given): ideal runs simulate exactly the noiseless rendering.
 
     Raises:
-        OptionsError: On an unknown mode.
+        OptionsError: On an unknown mode, or ``place_unused_qubits=False`` without an assignment.
         InsufficientQubitsError: If the circuit does not fit on the cluster.
     """
     if mode not in MODES:
         raise OptionsError(f"mode={mode!r} is unknown; choose one of {MODES}")
+    if place_unused_qubits is None:
+        place_unused_qubits = assignment is None
+    elif not place_unused_qubits and assignment is None:
+        raise OptionsError("place_unused_qubits=False keeps qubits where a fixed assignment puts them; "
+                           "pass assignment= too, or leave place_unused_qubits at None")
     near = drop_near_identity(circuit, tolerance=identity_tolerance)
     circuit = near.circuit
     if assignment is not None:
@@ -176,7 +188,7 @@ def compile_program(
         full = assignment_from_dict(circuit, cluster, mapping)
         from welinq_core.partitioning.cost import plan_cost
 
-        cost = plan_cost(circuit, cluster, full, protocols=protocols)
+        cost = plan_cost(circuit, cluster, full, protocols=protocols, place_unused_qubits=place_unused_qubits)
         partition = Partition(assignment=full, bell_pairs=cost.bell_pairs, nonlocal_gates=cost.nonlocal_gates,
                               protocols=cost.protocols)
         plan = cost.plan
@@ -184,7 +196,8 @@ def compile_program(
         kwargs = {} if partition_method is None else {"method": partition_method}
         partition, plan = partition_and_plan(circuit, cluster, seed=seed, protocols=protocols, **kwargs)
     # The partitioner's plan of the chosen placement is lowered as it is (not planned again).
-    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols, plan=plan)
+    program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols, plan=plan,
+                    place_unused_qubits=place_unused_qubits)
     timed = schedule(program, seed=seed, distillation=distillation, distillation_rounds=distillation_rounds,
                      distillation_target_fidelity=distillation_target_fidelity, prefetch=prefetch)
     noise_summary = None

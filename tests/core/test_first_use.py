@@ -151,3 +151,23 @@ def test_placing_unused_qubits_never_costs_more_than_counting_them_from_the_star
     fixed.plan()
     assert fixed.relocations == 0
     assert len(plan_with(canonical, cluster, assignment, protocols).pairs) <= len(fixed.pairs)
+
+
+def test_a_fixed_assignment_keeps_its_qubits_unless_asked():
+    # A Bell pair across two QPUs: qubit 1 is unused until the cx, so the planner could
+    # start it next to qubit 0 (no pair). A placement the caller fixes is kept as given.
+    import pytest
+
+    from welinq_core.errors import OptionsError
+    from welinq_core.pipeline import compile_program
+
+    c = Circuit(num_qubits=2, operations=[_op("h", 0), _op("h", 1), _op("cx", 0, 1)])
+    cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=2)
+    pinned = compile_program(c, cluster, assignment=("qpu0", "qpu1"))
+    assert pinned.program.num_bell_pairs == 1 and pinned.program.assignment == ("qpu0", "qpu1")
+    free = compile_program(c, cluster, assignment=("qpu0", "qpu1"), place_unused_qubits=True)
+    assert free.program.num_bell_pairs == 0 and len(set(free.program.assignment)) == 1
+    _assert_same_state(c, free.program)
+    assert compile_program(c, cluster, seed=1).program.num_bell_pairs == 0
+    with pytest.raises(OptionsError, match="assignment="):
+        compile_program(c, cluster, place_unused_qubits=False)

@@ -119,10 +119,11 @@ def protocol_sets(protocols: Sequence[str] | str) -> list[tuple[str, ...]]:
 
 def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                   protocols: Sequence[str] | str,
-                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None) -> Planner:
+                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
+                  relocate: bool = True) -> Planner:
     """Run the planner for each concrete set of ``protocols``; the one using fewest pairs."""
     best: Planner | None = None
-    for _ps, planner in auto_plans(circuit, cluster, assignment, protocols, moves, bound=True):
+    for _ps, planner in auto_plans(circuit, cluster, assignment, protocols, moves, bound=True, relocate=relocate):
         if best is None or len(planner.pairs) < len(best.pairs):
             best = planner
     return best  # type: ignore[return-value]
@@ -130,20 +131,21 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
 
 def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str] | str,
                moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-               bound: bool = False) -> Iterator[tuple[tuple[str, ...], Planner]]:
+               bound: bool = False, relocate: bool = True) -> Iterator[tuple[tuple[str, ...], Planner]]:
     """``(protocol set, planner)`` for every concrete set ``protocols`` stands for (``circuit`` canonical).
 
     Under ``"auto"`` a set that cannot lower the circuit at all (TeleData alone with no free
     data slot to move into) is left out; an explicit choice raises instead. With ``bound``,
     a set is abandoned (and left out) as soon as it uses more pairs than the best set so far:
     only the plan with fewest pairs is wanted. The sets are planned as they are iterated
-    (a caller that has what it needs stops there).
+    (a caller that has what it needs stops there). ``relocate``: see :func:`plan_with`.
     """
     sets = protocol_sets(protocols)
     best: int | None = None
     for ps in sets:
         try:
-            planner = plan_with(circuit, cluster, assignment, ps, moves, limit=best if bound else None)
+            planner = plan_with(circuit, cluster, assignment, ps, moves, limit=best if bound else None,
+                                relocate=relocate)
         except InsufficientQubitsError:
             if len(sets) == 1 or "telegate" in ps:
                 raise
@@ -156,7 +158,8 @@ def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pr
 
 
 def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
-              moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, limit: int | None = None) -> Planner:
+              moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, limit: int | None = None,
+              relocate: bool = True) -> Planner:
     """Plan with one concrete protocol set (``circuit`` already canonical).
 
     The copies are a minimum vertex cover, and a circuit usually has several; when
@@ -168,8 +171,13 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
 
     With ``limit``, planning stops once more than ``limit`` pairs are used and the
     planner comes back with ``aborted`` set (its plan is incomplete and must not be used).
+
+    ``relocate`` (default): a qubit not used yet (only one-qubit gates so far) may be
+    placed on another QPU for no pair when a move would help (see :meth:`Planner.relocate`);
+    such a plan is also planned without placements and the one with fewer pairs is kept.
+    False keeps every qubit where ``assignment`` puts it until a teleport moves it.
     """
-    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit)
+    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit, relocate=relocate)
     planner.plan()
     if planner.relocations and not planner.aborted:
         # Placing unused qubits is decided greedily, gate by gate; planning without it
@@ -182,14 +190,14 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     if planner.teledata and planner.telegate and not planner.aborted:
         # Copies that can later become their qubit (a teleport through the copy, no pair):
         # a cover that prefers them.
-        other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs))
+        other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs), relocate=relocate)
         if other.cover != planner.cover:  # else the same plan
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
-            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs))
+            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs), relocate=relocate)
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
@@ -237,6 +245,7 @@ class Planner:
         # planner may place it elsewhere for no pair (a relocation, see teleport()); its
         # one-qubit steps then move after that point. ``start``/``start_slot``: where each
         # qubit is when its first step runs (the program's assignment and data slots).
+        self.relocate_unused = relocate
         self.unused = [relocate] * len(self.where)
         self.unused_steps: dict[int, list[int]] = {}
         self.start = list(self.where)
@@ -638,7 +647,7 @@ class Planner:
 def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
           protocols: Sequence[str] | str = ("telegate",),
           moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-          plan: Planner | None = None) -> DistributedProgram:
+          plan: Planner | None = None, place_unused_qubits: bool = True) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
     Args:
@@ -660,6 +669,11 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             (``PlanCost.plan`` of :func:`~welinq_core.partitioning.cost.plan_cost`): it
             is assembled instead of planned again. A plan of another circuit, cluster,
             assignment or protocol set (or with ``moves``) is ignored.
+        place_unused_qubits: With moves allowed (``"teledata"`` or ``"auto"``), a qubit
+            that has met only one-qubit gates may be placed on another QPU for no pair
+            (default); ``DistributedProgram.assignment`` then says where each qubit starts.
+            False keeps every qubit where ``assignment`` puts it until a teleport moves it
+            (a placement the caller fixed on purpose).
 
     Returns:
         The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
@@ -675,10 +689,11 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     canonical = canonicalize(circuit)
     if moves and check_protocols(protocols) == (AUTO,):
         protocols = ("telegate",)  # forced moves replace the automatic choice
-    if plan is not None and _plan_fits(plan, canonical, cluster, assignment, protocols, moves):
+    if plan is not None and _plan_fits(plan, canonical, cluster, assignment, protocols, moves) \
+            and plan.relocate_unused == place_unused_qubits:
         planner = plan
     else:
-        planner = _best_planner(canonical, cluster, assignment, protocols, moves)
+        planner = _best_planner(canonical, cluster, assignment, protocols, moves, relocate=place_unused_qubits)
     packets = tuple(
         Packet(
             index=k,
@@ -719,7 +734,8 @@ def _plan_fits(plan: Planner, canonical: Circuit, cluster: Cluster, assignment: 
 
 
 def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
-                     protocols: Sequence[str] | str = ("telegate",)) -> tuple[int, int]:
+                     protocols: Sequence[str] | str = ("telegate",),
+                     place_unused_qubits: bool = True) -> tuple[int, int]:
     """``(Bell pairs, non-local gates)`` that :func:`lower` would use, without rendering.
 
     Examples:
@@ -729,5 +745,5 @@ def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[st
         >>> count_bell_pairs(c, Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1), ("qpu0", "qpu1"))
         (1, 1)
     """
-    planner = _best_planner(canonicalize(circuit), cluster, assignment, protocols)
+    planner = _best_planner(canonicalize(circuit), cluster, assignment, protocols, relocate=place_unused_qubits)
     return len(planner.pairs), sum(len(p["gates"]) for p in planner.packet_info)

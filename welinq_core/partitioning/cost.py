@@ -69,7 +69,7 @@ def check_objective(objective: str) -> None:
 
 def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
               protocols: Sequence[str] | str = AUTO, objective: str = "ebits",
-              unbeatable: PlanCost | None = None) -> PlanCost:
+              unbeatable: PlanCost | None = None, place_unused_qubits: bool = True) -> PlanCost:
     """Run the lowering's planner (no rendering) and read its ledger; the plan comes along.
 
     With ``protocols="auto"`` (default) the planner runs with each set of
@@ -80,12 +80,16 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     ``unbeatable``: a cost no plan can beat in either objective (fewest pairs there can
     be, each on the best link); once a set meets it the remaining sets are not planned
     (they could only tie, and a tie keeps the earlier set).
+
+    ``place_unused_qubits``: see :func:`~welinq_core.lowering.lower` (False for a placement
+    the caller fixed on purpose).
     """
     canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
     best: PlanCost | None = None
     # Under "ebits" only the fewest pairs count, so a set may stop once it is worse than the best.
-    for ps, planner in auto_plans(canonical, cluster, assignment, protocols, bound=objective == "ebits"):
+    for ps, planner in auto_plans(canonical, cluster, assignment, protocols, bound=objective == "ebits",
+                                  relocate=place_unused_qubits):
         cost = PlanCost(
             bell_pairs=len(planner.pairs),
             nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
