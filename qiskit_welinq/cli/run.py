@@ -41,6 +41,10 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--shots", type=positive_int, default=1024, help="number of shots")
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the sampler; the same seed gives the same counts (default: fresh randomness)")
+    p.add_argument("--mode", default="effective", choices=("effective", "explicit"),
+                   help="effective: data qubits and each packet's exact channel; explicit: communication "
+                   "qubits, Bell pairs, mid-circuit measurements and feed-forward simulated as such "
+                   "(same distribution, slower)")
     p.add_argument("--top", type=nonnegative_int, default=16, help="how many of the most frequent outcomes to print")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text (see below)")
     p.set_defaults(func=cmd_run)
@@ -58,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"circuit file {args.circuit!r} measures nothing, so there are no counts to print; add measure "
             "statements (e.g. measure q -> c;)"
         )
-    backend = ClusterBackend(cluster)
+    backend = ClusterBackend(cluster, mode=args.mode)
     result = backend.run(qc, shots=shots, seed_simulator=seed).result()
     meta = result.results[0].metadata
     if args.json:
