@@ -375,11 +375,14 @@ class ClusterBackend(BackendV2):
             "clbit_labels": [[r.name, i] for r in original.cregs for i in range(r.size)],
             "metadata": dict(original.metadata or {}),
         }
+        simulated = engine.metadata.get("simulated_qubits", compiled.circuit.num_qubits)
+        report = compiled.report.to_dict()
+        report["simulated_qubits"] = simulated  # after the engine's qubit reuse, as simulated
         metadata = {
-            "welinq": compiled.report.to_dict(),
+            "welinq": report,
             "method": engine.method,
             "method_reason": engine.reason,
-            "simulated_qubits": engine.metadata.get("simulated_qubits", compiled.circuit.num_qubits),
+            "simulated_qubits": simulated,
         }
         for key in ("shot_groups", "per_shot_schedule"):
             if key in engine.metadata:

@@ -312,3 +312,28 @@ def test_near_identity_gates_cost_no_pairs_by_default_and_the_report_says_so():
     assert 0 < dropped["near_identity"]["total_distance"] < 1e-12
     with pytest.raises(OptionsError, match="-1"):
         backend.run(qc, shots=10, identity_tolerance=-1)
+
+
+def test_metadata_reports_the_qubits_actually_simulated():
+    """Explicit mode reuses communication qubits whose live ranges do not overlap: the
+    metadata and the report inside it both give the reduced count the engine simulated."""
+    from qiskit import QuantumCircuit as _QC
+
+    from welinq_core.cluster import QPU, Link as _Link
+
+    qpu = QPU(name="t", num_data_qubits=2, readout_error=2e-2)
+    cluster = Cluster.homogeneous(num_qpus=3, data_qubits_per_qpu=2, qpu=qpu, topology="line",
+                                  link=_Link(bell_pair_fidelity=0.9))
+    qc = _QC(3)
+    for i in range(3):
+        qc.h(i)
+        for j in range(i + 1, 3):
+            qc.cp(np.pi / 2 ** (j - i), j, i)
+    qc.measure_all()
+    backend = ClusterBackend(cluster)
+    result = backend.run(qc, shots=20, mode="explicit", seed_simulator=1,
+                         assignment=["qpu0", "qpu1", "qpu2"]).result()
+    meta = result.results[0].metadata
+    compiled = backend._compiled[next(reversed(backend._compiled))]
+    assert meta["simulated_qubits"] < compiled.circuit.num_qubits  # reuse saved qubits
+    assert meta["welinq"]["simulated_qubits"] == meta["simulated_qubits"]
