@@ -13,11 +13,17 @@ depolarizing after every one-/two-qubit gate, 1 % readout flips):
   line, Werner links F = 0.97), everything included (partition, lowering,
   schedule, noise stage, per-shot draws, conversion, Aer).
 
+``--floor`` measures instead what exact per-shot sampling without shared work costs Aer
+itself: the monolithic circuit run as single-shot experiments (every shot its own trajectory,
+as a shot group of one shot is) against one experiment of all shots with shot branching, in
+CPU time on one Aer thread.
+
 Not a test (timings vary with the machine's load): run it.
 
 Reproduce:
     python benchmarks/overhead.py                          # n = 12, 10,000 shots
     python benchmarks/overhead.py --sizes 12 --shots 2000 --circuits qaoa
+    python benchmarks/overhead.py --floor --circuits qaoa qft qv
 """
 
 from __future__ import annotations
@@ -118,6 +124,22 @@ def best_aer(qc: QuantumCircuit, shots: int) -> tuple[float, str]:
     return best
 
 
+def floor(qc: QuantumCircuit, shots: int, experiments: int = 256) -> tuple[float, float]:
+    """CPU seconds per shot on one Aer thread (state vector, the benchmark's noise model): one
+    experiment of ``shots`` shots with shot branching, and single-shot experiments (64 per call)."""
+    ops = {i.operation.name: i.operation.num_qubits for i in qc.data if i.operation.name not in ("measure", "barrier")}
+    nm = noise_model([g for g, k in ops.items() if k == 1], [g for g, k in ops.items() if k == 2])
+    options = dict(method="statevector", noise_model=nm, shot_branching_enable=True, max_parallel_threads=1)
+    t = time.process_time()
+    AerSimulator(**options).run(qc, shots=shots, seed_simulator=1).result()
+    shared = (time.process_time() - t) / shots
+    sim = AerSimulator(**options, max_parallel_experiments=0)
+    t = time.process_time()
+    for k in range(experiments // 64):
+        sim.run([qc] * 64, shots=1, seed_simulator=64 * k).result()
+    return shared, (time.process_time() - t) / (64 * (experiments // 64))
+
+
 def cluster(n: int) -> Cluster:
     per = -(-n // NUM_QPUS)
     qpu = QPU(name="t", num_data_qubits=per, single_qubit_gate_error=P1, two_qubit_gate_error=P2,
@@ -148,7 +170,19 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=10_000)
     ap.add_argument("--circuits", nargs="+", default=["qaoa", "qft", "qv", "ghz"], choices=sorted(CIRCUITS))
     ap.add_argument("--modes", nargs="+", default=["effective", "explicit"])
+    ap.add_argument("--floor", action="store_true",
+                    help="Aer alone: all shots in one experiment vs every shot its own experiment")
     args = ap.parse_args()
+    if args.floor:
+        print(f"# Aer, {args.shots} shots: shot branching vs single-shot experiments (CPU, one thread)\n")
+        print("| circuit | n | one experiment (ms/shot) | single-shot experiments (ms/shot) | ratio |")
+        print("|---|---|---|---|---|")
+        for name in args.circuits:
+            for n in args.sizes:
+                qc = transpile(CIRCUITS[name](n), ClusterBackend(cluster(n)), optimization_level=1, seed_transpiler=1)
+                shared, alone = floor(qc, args.shots)
+                print(f"| {name} | {n} | {shared * 1e3:.2f} | {alone * 1e3:.2f} | {alone / shared:.2f}x |", flush=True)
+        return
     print(f"# ClusterBackend overhead vs Aer ({args.shots} shots, {NUM_QPUS} QPUs, F = {BELL_F} links; "
           f"python {platform.python_version()}, {platform.machine()})\n")
     head = "| circuit | n | Aer best (method) | " + " | ".join(f"{m} (method) | ratio" for m in args.modes) + " |"
