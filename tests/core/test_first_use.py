@@ -18,7 +18,7 @@ from welinq_core import Circuit, Cluster, Operation, lower
 from welinq_core.lowering import count_bell_pairs
 from welinq_core.partitioning import partition_circuit
 from welinq_core.reference import simulate
-from tests.core.test_teledata import _assert_same_state, _check_capacity, _check_ledger
+from tests.core.test_teledata import _assert_same_state, _check_capacity, _check_ledger, _lower_on_drawn_cluster
 from tests.strategies import assignments_for, clusters_for, operations
 
 
@@ -123,18 +123,7 @@ def _late_circuits(draw):
        protocols=st.sampled_from([("telegate", "teledata"), ("teledata",)]))
 @settings(max_examples=40, deadline=None)
 def test_placing_unused_qubits_is_exact_and_never_shares_a_slot(data, circuit, protocols):
-    cluster = data.draw(clusters_for(circuit.num_qubits))
-    assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
-    try:
-        program = lower(circuit, cluster, assignment, protocols=protocols)
-    except Exception as err:  # TeleData alone may find no free slot to make a gate local
-        from welinq_core.errors import InsufficientQubitsError
-
-        assert isinstance(err, InsufficientQubitsError) and protocols == ("teledata",)
-        return
-    _check_capacity(program)
-    assert count_bell_pairs(circuit, cluster, assignment, protocols=protocols)[0] == program.num_bell_pairs
-    _assert_same_state(circuit, program)
+    _lower_on_drawn_cluster(data, circuit, protocols)
 
 
 @given(data=st.data(), circuit=_late_circuits())
