@@ -63,7 +63,7 @@ from welinq_core.progress import progress_bar
 from welinq_core.run_options import check_assignment, check_choice, check_flag
 from welinq_core.seeding import check_seed
 from welinq_core.pipeline import MODES, CompiledProgram, compile_program, waits_change_errors
-from welinq_core.qubit_reuse import reuse_qubits
+from welinq_core.qubit_reuse import fewest_qubits
 from welinq_core.report import Report
 from welinq_core.executor import check_executor, run_tasks
 from welinq_core.seeding import MAX_SEED, spawn_seeds
@@ -84,7 +84,7 @@ _CACHE_SIZE = 64
 METHODS = ("automatic", "stim", "cirq")
 #: Noisy static circuits up to this many qubits may use ``cirq.DensityMatrixSimulator``...
 _DENSITY_MATRIX_MAX_QUBITS = 10
-#: ... when there are at least ``2**n / this`` repetitions: one density matrix costs about as
+#: ... when there are at least ``this * 2**n`` repetitions: one density matrix costs about as
 #: much as this many state-vector repetitions per amplitude. Measured (Cirq 1.x, noisy QAOA
 #: layers, 2 cores): 8 qubits DM 2.5 s vs 0.3 s per noisy repetition; 10 qubits 77 s vs 0.31 s;
 #: a 12-qubit density matrix took minutes per run, so a run of a few repetitions was hours.
@@ -393,7 +393,7 @@ class ClusterSimulator(
         compiled = self._compile_ir(ir)
         if per_shot and waits_change_errors(compiled.program):
             compiled = self._compile_ir(ir, per_shot=True)
-        engine_ir = _fewest_qubits(compiled.circuit) if sampling else compiled.circuit
+        engine_ir = fewest_qubits(compiled.circuit) if sampling else compiled.circuit
         engine_qubits = tuple(_extend_qubits(engine_ir, qubits))
         prefix = "welinq_c"
         while any(rec.key.startswith(prefix) for rec in layout):
@@ -440,17 +440,18 @@ class ClusterSimulator(
         while any(rec.key.startswith(prefix) for rec in prep.layout):
             prefix = "_" + prefix
         for g in groups:
-            circuit = _fewest_qubits(g.circuit(prep.compiled))
+            circuit = fewest_qubits(g.circuit(prep.compiled))
             group_seed = (seed if g.seed is None else int(g.seed)) % 2**32
             if self._method == "stim" or self._method == "automatic" and _stim_can_run(circuit):
                 from welinq_core.qec.stim_sampler import sample_clbits
 
                 records = _records_from_clbits(prep, sample_clbits(circuit, shots=g.num_shots, seed=group_seed))
             else:
-                engine, sources = _build_cirq(circuit, tuple(_extend_qubits(circuit, prep.qubits)), prep.layout, prefix)
+                group_qubits = tuple(_extend_qubits(circuit, prep.qubits))
+                engine, sources = _build_cirq(circuit, group_qubits, prep.layout, prefix)
                 noisy = any(op.name in ("pauli_channel", "kraus") for op in circuit.operations)
                 use_dm = (noisy and not circuit.has_mid_circuit_measurement()
-                          and _density_matrix_pays(len(prep.engine_qubits), g.num_shots))
+                          and _density_matrix_pays(len(group_qubits), g.num_shots))
                 simulator = (cirq.DensityMatrixSimulator(dtype=self._dtype, seed=group_seed) if use_dm
                              else cirq.Simulator(dtype=self._dtype, seed=group_seed))
                 group = dataclasses.replace(prep, engine=engine, sources=sources)
@@ -627,15 +628,6 @@ def _sample_cirq(task: _SampleTask) -> dict[str, np.ndarray]:
         if task.density_matrix else cirq.Simulator(dtype=dtype, seed=prng)
     )
     return dict(engine.run(task.engine, repetitions=task.repetitions).records)
-
-
-def _fewest_qubits(circuit: Circuit) -> Circuit:
-    """For sampling: the circuit on the fewest qubits its live ranges need (explicit mode's
-    communication qubits and data qubits share simulator qubits; exact, see
-    :mod:`welinq_core.qubit_reuse`)."""
-    if any(op.name == "reset" for op in circuit.operations) or circuit.has_mid_circuit_measurement():
-        return reuse_qubits(circuit).circuit
-    return circuit
 
 
 def _stim_can_run(circuit: Circuit) -> bool:

@@ -23,12 +23,12 @@ import numbers
 import os
 from typing import Any
 
-from welinq_core.circuit import Circuit
+from welinq_core.circuit import Circuit, Operation
 from welinq_core.errors import OptionsError, SimulationError, SimulationTooLargeError
 from welinq_core.resources import memory_budget_bytes
 from welinq_core.noise.drawn import SLOT_MARKER
 from welinq_core.pipeline import CompiledProgram
-from welinq_core.qubit_reuse import reuse_qubits
+from welinq_core.qubit_reuse import fewest_qubits
 from welinq_core.progress import PROGRESS_AFTER_S, progress_bar
 from welinq_core.shots import plan_shots
 from qiskit_welinq.aer_methods import (
@@ -203,10 +203,8 @@ def _reduce(circuit: Circuit, keep_clbits: int) -> Circuit:
     hit = _REDUCED.get(id(circuit))
     if hit is not None and hit[0] is circuit and hit[1] == keep_clbits:
         return hit[2]
-    out = circuit  # explicit mode: fewest simulator qubits (welinq_core.qubit_reuse), then defer
-    if any(op.name == "reset" for op in circuit.operations) or circuit.has_mid_circuit_measurement():
-        out = reuse_qubits(circuit, keep_order=_is_slot).circuit
-    out = defer_measurements(out, keep_clbits)
+    # explicit mode: fewest simulator qubits (welinq_core.qubit_reuse), then defer
+    out = defer_measurements(fewest_qubits(circuit, keep_order=_is_slot), keep_clbits)
     # qubits no measurement can see (e.g. the idle ones of a circuit transpiled onto the whole
     # cluster) are not simulated; slot placeholders of a template stay
     slots = (q for op in out.operations if op.name == "u" and op.params and op.params[2] == SLOT_MARKER

@@ -51,7 +51,7 @@ from collections.abc import Callable, Sequence
 
 from welinq_core.circuit import Circuit, Operation
 
-__all__ = ["LiveSegment", "QubitReuse", "live_segments", "peak_live", "narrow_order", "reuse_qubits"]
+__all__ = ["LiveSegment", "QubitReuse", "live_segments", "peak_live", "narrow_order", "reuse_qubits", "fewest_qubits"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -347,3 +347,25 @@ def reuse_qubits(circuit: Circuit, *, reorder: bool = True,
     new = dataclasses.replace(circuit, num_qubits=count, operations=tuple(out))
     return QubitReuse(circuit=new, slots=slots, order=order, qubits_before=circuit.num_qubits,
                       qubits_after=count, peak_live=peak, reordered=order != given, resets_inserted=inserted)
+
+
+def fewest_qubits(circuit: Circuit, *, keep_order: Callable[[Operation], bool] | None = None) -> Circuit:
+    """The circuit an engine should sample: :func:`reuse_qubits`'s when ``circuit`` resets or
+    measures mid-circuit (explicit mode), ``circuit`` itself otherwise (a circuit without
+    either has every qubit live from its first operation to the end: nothing to share).
+
+    Examples:
+        >>> from welinq_core.circuit import Circuit, Operation
+        >>> c = Circuit(num_qubits=2, num_clbits=2, operations=[
+        ...     Operation(name="h", qubits=(0,)), Operation(name="measure", qubits=(0,), clbits=(0,)),
+        ...     Operation(name="reset", qubits=(0,)),
+        ...     Operation(name="h", qubits=(1,)), Operation(name="measure", qubits=(1,), clbits=(1,))])
+        >>> fewest_qubits(c).num_qubits
+        1
+        >>> static = c.with_operations(c.operations[3:])
+        >>> fewest_qubits(static) is static
+        True
+    """
+    if any(op.name == "reset" for op in circuit.operations) or circuit.has_mid_circuit_measurement():
+        return reuse_qubits(circuit, keep_order=keep_order).circuit
+    return circuit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from welinq_core import Circuit, Cluster, Link, Operation, QPU, lower
 from welinq_core.lowering import DistributedProgram
 
@@ -36,3 +38,16 @@ def end_to_end_program(link: Link, *, num_qpus: int = 4, qpu: QPU = TIMED_QPU) -
         Operation(name="measure", qubits=(0,), clbits=(0,)), Operation(name="measure", qubits=(1,), clbits=(1,)),
     ])
     return lower(c, cluster, ("qpu0", f"qpu{num_qpus - 1}"))
+
+
+def draw_timed_cluster(data, num_qubits: int, links: list[Link]) -> Cluster:
+    """A hypothesis draw: 2 or 3 timed QPUs (line or all-to-all) that hold ``num_qubits``
+    qubits, fast or slow two-qubit gates, one of ``links``."""
+    from hypothesis import strategies as st
+
+    k = data.draw(st.integers(2, 3))
+    topology = data.draw(st.sampled_from(["line", "all-to-all"]))
+    qpu = dataclasses.replace(TIMED_QPU, two_qubit_gate_duration_s=data.draw(st.sampled_from([1e-4, 1e-6])))
+    link = data.draw(st.sampled_from(links))
+    return Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=-(-num_qubits // k), topology=topology,
+                               qpu=qpu, link=link)

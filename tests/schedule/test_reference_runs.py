@@ -3,14 +3,13 @@ they can differ from the seeded run: its Schedule must equal the one built from 
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from tests.schedule._helpers import TIMED_QPU
+from tests.schedule._helpers import draw_timed_cluster
 from tests.strategies import assignments_for, dynamic_circuits
-from welinq_core import Cluster, Link, lower
+from welinq_core import Link, lower
 from welinq_core.physics import QuantumMemory
 from welinq_core.schedule import (
     assemble_schedule,
@@ -48,12 +47,7 @@ def three_runs(program, *, seed: int, bank: bool):
 @given(data=st.data())
 def test_schedule_equals_the_three_run_schedule(data):
     circuit = data.draw(dynamic_circuits(max_qubits=5, max_ops=12))
-    k = data.draw(st.integers(2, 3))
-    per = -(-circuit.num_qubits // k)
-    topology = data.draw(st.sampled_from(["line", "all-to-all"]))
-    qpu = dataclasses.replace(TIMED_QPU, two_qubit_gate_duration_s=data.draw(st.sampled_from([1e-4, 1e-6])))
-    link = data.draw(st.sampled_from(LINKS))
-    cluster = Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=per, topology=topology, qpu=qpu, link=link)
+    cluster = draw_timed_cluster(data, circuit.num_qubits, LINKS)
     assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
     program = lower(circuit, cluster, assignment, protocols=data.draw(st.sampled_from(["auto", "telegate"])))
     seed = data.draw(st.integers(0, 100))

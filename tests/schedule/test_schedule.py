@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
@@ -15,7 +14,7 @@ from welinq_core.errors import InfeasibleError, OptionsError
 from welinq_core.lowering import DistributedProgram
 from welinq_core.physics import BellPair, QuantumMemory, age, single_slot_bank_statistics
 from welinq_core.schedule import PairSource, effective_cutoff_s, schedule
-from tests.schedule._helpers import TIMED_QPU, end_to_end_program, ghz_circuit, line_program
+from tests.schedule._helpers import TIMED_QPU, draw_timed_cluster, end_to_end_program, ghz_circuit, line_program
 from tests.strategies import assignments_for, dynamic_circuits
 
 SLOW = Link(bell_pair_fidelity=0.97, bell_pair_rate_hz=20.0, length_km=1.0,
@@ -64,12 +63,7 @@ def test_generator_seed_is_accepted():
 @given(data=st.data())
 def test_makespan_at_least_local_critical_path(data):
     circuit = data.draw(dynamic_circuits(max_qubits=5, max_ops=12))
-    k = data.draw(st.integers(2, 3))
-    per = -(-circuit.num_qubits // k)
-    topology = data.draw(st.sampled_from(["line", "all-to-all"]))
-    qpu = dataclasses.replace(TIMED_QPU, two_qubit_gate_duration_s=data.draw(st.sampled_from([1e-4, 1e-6])))
-    link = data.draw(st.sampled_from([Link(), SLOW]))
-    cluster = Cluster.homogeneous(num_qpus=k, data_qubits_per_qpu=per, topology=topology, qpu=qpu, link=link)
+    cluster = draw_timed_cluster(data, circuit.num_qubits, [Link(), SLOW])
     assignment = data.draw(assignments_for(circuit.num_qubits, cluster))
     program = lower(circuit, cluster, assignment)
     s = schedule(program, seed=data.draw(st.integers(0, 100)), bank=data.draw(st.booleans()))
