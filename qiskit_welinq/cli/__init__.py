@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Sequence
 
 from qiskit_welinq.cli import demo, links, partition, plot, presets, qec, run, sweep
-from qiskit_welinq.cli._common import load_cluster, load_qasm, safe_text
+from qiskit_welinq.cli._common import HelpFormatter, load_cluster, load_qasm, safe_text
 from welinq_core._version import __version__
 from welinq_core.errors import WelinqError
 
@@ -37,16 +37,6 @@ EXIT_BAD_INPUT = 2
 #: Exit status for an internal error (a bug: please report it).
 EXIT_INTERNAL = 1
 _REPORT_URL = "https://github.com/welinq/welinq/issues"
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default after its help text (unless the text already states it)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
-            return action.help
-        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -41,6 +41,20 @@ _QUBITS = re.compile(r"\bqreg\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]|\bqubit\s*\[\s*(\
 _BITS = re.compile(r"\bcreg\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]|\bbit\s*\[\s*(\d+)\s*\]", re.ASCII)
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows every option's default after its help text (unless the text already states it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class RawDescriptionHelpFormatter(argparse.RawDescriptionHelpFormatter, HelpFormatter):
+    """Keeps the description's line breaks (examples) and shows every option's default."""
+
+
 def safe_text(text: object) -> str:
     """``text`` with control and escape characters shown as ``\\xNN`` (newlines and tabs kept).
 

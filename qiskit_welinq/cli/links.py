@@ -26,7 +26,7 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--block-size", type=int, default=None,
                    help="pairs per key block for the finite-size correction (default: asymptotic)")
     p.add_argument("--no-routes", action="store_true", help="only directly linked QPUs")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_links)
 
 

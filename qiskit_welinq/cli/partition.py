@@ -34,18 +34,19 @@ _STATUS_EVERY_S = 5.0
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``partition`` subcommand to the parser's subcommands."""
     p = sub.add_parser("partition", help="partition an OpenQASM circuit and print its Bell-pair cost")
-    p.add_argument("circuit")
+    p.add_argument("circuit", help="OpenQASM 2 or 3 file")
     p.add_argument("--qpus", type=positive_int, required=True, help="number of QPUs")
     p.add_argument("--qubits-per-qpu", type=positive_int, required=True, help="data qubits per QPU")
     p.add_argument("--comm-qubits", type=int, default=None,
                    help="communication qubits per QPU (default: the cluster's own, "
                         f"{Cluster.homogeneous(num_qpus=1, data_qubits_per_qpu=1).qpus[0].num_comm_qubits})")
-    p.add_argument("--topology", default="all-to-all")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--topology", default="all-to-all",
+                   help="how the QPUs are linked: all-to-all, line, ring, star or grid")
+    p.add_argument("--seed", type=int, default=0, help="seed of the partitioner's search")
     p.add_argument("--objective", default="ebits", help="ebits (fewest Bell pairs) or fidelity")
     p.add_argument("--protocols", default="auto",
-                   help="auto (default: the cheapest of telegate, telegate,teledata and teledata), "
-                        "telegate, telegate,teledata (also teleport qubits) or teledata (moves only)")
+                   help="auto (the cheapest of the three sets that follow), telegate, telegate,teledata "
+                        "(also teleport qubits) or teledata (moves only)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="return the best plan found within this many seconds")
     p.add_argument("--identity-tolerance", type=float, default=NEAR_IDENTITY_TOLERANCE, metavar="EPS",
@@ -53,7 +54,7 @@ def register(sub) -> None:  # noqa: ANN001
                         f"phase; default {NEAR_IDENTITY_TOLERANCE}); 0 keeps every gate that is not exactly "
                         "the identity")
     p.add_argument("--quiet", action="store_true", help="no status lines on stderr")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_partition)
 
 

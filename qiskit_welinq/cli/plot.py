@@ -14,14 +14,14 @@ __all__ = ["register", "plot_results"]
 def register(sub) -> None:  # noqa: ANN001
     """Add the ``plot`` subcommand to the parser's subcommands."""
     p = sub.add_parser("plot", help="plot a column of a sweep's CSV against a parameter")
-    p.add_argument("results", metavar="results.csv")
+    p.add_argument("results", metavar="results.csv", help="CSV written by welinq sweep or welinq qec")
     p.add_argument("--x", required=True, help="column on the x axis, e.g. link.length_km")
     p.add_argument("--y", required=True, help="column on the y axis, e.g. hellinger_fidelity")
     p.add_argument("--group-by", action="append", default=[], metavar="COLUMN",
                    help="one line per value of this column (repeatable); lines are always split by circuit")
-    p.add_argument("--logx", action="store_true")
-    p.add_argument("--logy", action="store_true")
-    p.add_argument("--title", default=None)
+    p.add_argument("--logx", action="store_true", help="logarithmic x axis")
+    p.add_argument("--logy", action="store_true", help="logarithmic y axis")
+    p.add_argument("--title", default=None, help="figure title (default: none)")
     p.add_argument("--out", default="figure.png", help="image file (png, pdf, svg)")
     p.set_defaults(func=cmd_plot)
 

@@ -16,6 +16,7 @@ import argparse
 
 import numpy as np
 
+from qiskit_welinq.cli._common import RawDescriptionHelpFormatter
 from welinq_core.errors import OptionsError
 
 __all__ = ["cmd_qec", "parse_values", "register"]
@@ -47,17 +48,21 @@ def parse_values(text: str, *, name: str, integer: bool = False) -> list:
 def register(sub) -> None:
     """Add the ``qec`` subcommand to the parser's subcommands."""
     p = sub.add_parser("qec", help="surface-code thresholds across QPUs (stim, sinter, pymatching)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__, formatter_class=RawDescriptionHelpFormatter)
     p.add_argument("--distances", default="3,5,7", help="odd code distances (default 3,5,7)")
     p.add_argument("--bulk", default="0.001", help="bulk error strengths: list or start:stop:count (default 0.001)")
     p.add_argument("--interface", default="0.03:0.3:8",
                    help="interface (cross-seam CNOT) errors: list or start:stop:count (default 0.03:0.3:8)")
     p.add_argument("--rounds", type=int, default=None, help="rounds per experiment (default: the distance)")
     p.add_argument("--qpus", type=int, default=2, help="QPUs the code is split over (default 2)")
-    p.add_argument("--basis", default="z", choices=("z", "x"))
-    p.add_argument("--seam", default="vertical", choices=("vertical", "horizontal"))
-    p.add_argument("--noise-model", default="uniform", choices=("uniform", "si1000"))
-    p.add_argument("--interface-channel", default="depolarizing", choices=("depolarizing", "remote_cnot"))
+    p.add_argument("--basis", default="z", choices=("z", "x"), help="basis of the memory experiment")
+    p.add_argument("--seam", default="vertical", choices=("vertical", "horizontal"),
+                   help="direction of the cut between QPUs across the code patch")
+    p.add_argument("--noise-model", default="uniform", choices=("uniform", "si1000"),
+                   help="bulk noise: uniform depolarising or SI1000 (superconducting-inspired)")
+    p.add_argument("--interface-channel", default="depolarizing", choices=("depolarizing", "remote_cnot"),
+                   help="error of a CNOT across the seam: two-qubit depolarising of probability p, or the exact "
+                        "channel of a remote CNOT with a Werner pair of fidelity 1 - p")
     p.add_argument("--csv", default=None, help="append results to this CSV (sinter format; resumable)")
     p.add_argument("--max-shots", type=int, default=100_000, help="shots per point (default 100000)")
     p.add_argument("--max-errors", type=int, default=500, help="stop a point after this many errors (default 500)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from qiskit_welinq.cli._common import load_cluster, load_qasm, positive_int
+from qiskit_welinq.cli._common import RawDescriptionHelpFormatter, load_cluster, load_qasm, positive_int
 from welinq_core.errors import OptionsError
 
 __all__ = ["register", "parse_vary", "parse_values"]
@@ -21,19 +21,20 @@ def register(sub) -> None:  # noqa: ANN001
     """Add the ``sweep`` subcommand to the parser's subcommands."""
     p = sub.add_parser(
         "sweep", help="run circuits over a grid of cluster parameters (resumable CSV)",
-        description=__doc__.split("\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.split("\n", 2)[2], formatter_class=RawDescriptionHelpFormatter,
     )
-    p.add_argument("circuits", nargs="+", metavar="CIRCUIT.qasm")
+    p.add_argument("circuits", nargs="+", metavar="CIRCUIT.qasm", help="OpenQASM 2 or 3 files")
     p.add_argument("--cluster", default="ideal", help="preset name or cluster JSON file (the base of the sweep)")
     p.add_argument("--vary", action="append", required=True, metavar="KEY=VALUES",
                    help="e.g. link.bell_pair_fidelity=0.9,0.95,0.99 or link.length_km=0:50:6 (repeatable)")
     p.add_argument("--shots", type=positive_int, default=1000, help="shots per point and circuit")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None, help="seed of the whole sweep (default: fresh entropy)")
     p.add_argument("--out", default="results.csv", help="CSV file to append to and resume from")
     p.add_argument("--success", default=None, metavar="BITS,BITS",
                    help="bitstrings counted as success (Qiskit order, classical bit 0 rightmost)")
     p.add_argument("--observable", default=None, metavar="ZZII", help="I/Z label whose mean is reported")
-    p.add_argument("--mode", default="effective", choices=("effective", "explicit"))
+    p.add_argument("--mode", default="effective", choices=("effective", "explicit"),
+                   help="effective: exact channels on the data qubits; explicit: simulate the communication qubits")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
                        help="run the points on a Dask cluster (e.g. tcp://10.0.0.5:8786)")

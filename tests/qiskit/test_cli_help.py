@@ -21,7 +21,7 @@ def _subparser(name: str) -> argparse.ArgumentParser:
     return action.choices[name]
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "presets"])
+@pytest.mark.parametrize("command", ["demo", "run", "presets", "partition", "qec", "sweep", "plot", "links"])
 def test_every_option_has_help_and_shows_its_default(command: str) -> None:
     parser = _subparser(command)
     text = " ".join(parser.format_help().split())
@@ -30,7 +30,9 @@ def test_every_option_has_help_and_shows_its_default(command: str) -> None:
             continue
         assert action.help, f"welinq {command}: {action.dest} has no help text"
         if action.option_strings and action.default not in (None, False):
-            assert f"(default: {action.default})" in text, f"welinq {command}: {action.dest} hides its default"
+            shown = (f"default: {action.default}", f"default {action.default}", f"default {action.default:,}"
+                     if isinstance(action.default, int) else f"default {action.default}")
+            assert any(s in text for s in shown), f"welinq {command}: {action.dest} hides its default"
 
 
 def test_run_documents_json_and_uses_the_default_preset() -> None:
