@@ -20,14 +20,16 @@ and no edge of ``G`` between different parts; each of the ``N - |I|`` other qubi
 
 .. math:: N - \max |I| .
 
-**A refinement.** An active qubit ``a`` whose inactive neighbours sit on ``m``
-different QPUs must have its state (itself or a linked copy) on each of those QPUs
-while it meets them (they never leave). Apart from the QPU where ``a`` is first used,
-every QPU its state reaches is the target of a packet or a teleport of ``a``, and
-each of those consumes at least one pair; a move through a linked copy arrives where
-the copy already is. So ``a`` needs at least ``max(1, m - 1)`` pairs, and every plan
-needs at least the minimum over inactive sets of the sum of these terms
-(:attr:`PairBound.refined`), which is never below ``N - max |I|``.
+**A refinement.** The QPUs an active qubit ``a``'s state (itself or a linked copy)
+is ever on form a set ``S_a``; apart from the QPU where ``a`` is first used, each of them
+is the target of a packet or a teleport of ``a``, each consuming at least one pair (a move
+through a linked copy arrives where the copy already is), so ``a`` has at least
+``max(1, |S_a| - 1)`` pairs. ``S_a`` holds every QPU of an inactive neighbour of ``a``
+(they never leave, and ``a`` must meet them there) and the QPU where ``a`` ends the run,
+where it then holds a slot, as every inactive qubit does on its own QPU. Every plan thus
+needs at least the minimum, over inactive sets and end QPUs of the active qubits within
+the capacities, of the sum of these terms (:attr:`PairBound.refined`); it is never below
+``N - max |I|``.
 
 **The component bound.** The QPUs visited by the qubits of one connected component
 of ``G`` are linked by that component's pairs (a packet or teleport joins its source
@@ -195,8 +197,10 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
            time_limit_s: float):
     """One MILP: ``max |I|`` (``refined=False``) or the refined minimum (``refined=True``).
 
-    Variables: ``x[q, p]`` (binary: ``q`` inactive on QPU ``p``), and for the refinement
-    ``y[q, p]`` (``q`` has an inactive neighbour on ``p``) and ``c[q]`` (pairs of ``q``).
+    Variables: ``x[q, p]`` (binary: ``q`` inactive on QPU ``p``); for the refinement also
+    ``f[q, p]`` (binary: ``q`` active and ending the run on ``p``), ``y[q, p]`` (``q``'s state
+    is on ``p`` at some time: an inactive neighbour or ``q`` itself is there) and ``c[q]``
+    (pairs of ``q``, at least ``sum_p y[q, p] - 1`` and at least 1 when active).
     Returns ``(scipy result, n, k)``.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -204,17 +208,20 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
 
     n, k = len(qubits), len(caps)
     idx = {q: i for i, q in enumerate(qubits)}
-    nx_ = n * k
-    nvar = nx_ + (n * k + n if refined else 0)
+    nk = n * k
+    nvar = nk + (3 * nk + n if refined else 0)
 
     def x(i: int, p: int) -> int:
         return i * k + p
 
+    def f(i: int, p: int) -> int:
+        return nk + i * k + p
+
     def y(i: int, p: int) -> int:
-        return nx_ + i * k + p
+        return 2 * nk + i * k + p
 
     def c(i: int) -> int:
-        return nx_ + n * k + i
+        return 3 * nk + i
 
     rows: list[int] = []
     cols: list[int] = []
@@ -231,16 +238,19 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
         lo.append(lb)
         hi.append(ub)
 
-    for i in range(n):  # inactive on at most one QPU
-        add([(x(i, p), 1.0) for p in range(k)], -np.inf, 1.0)
-    for p in range(k):  # capacities
-        add([(x(i, p), 1.0) for i in range(n)], -np.inf, float(caps[p]))
+    for i in range(n):  # inactive on at most one QPU (refinement: every qubit ends on exactly one)
+        terms = [(x(i, p), 1.0) for p in range(k)] + ([(f(i, p), 1.0) for p in range(k)] if refined else [])
+        add(terms, 1.0 if refined else -np.inf, 1.0)
+    for p in range(k):  # capacities (refinement: of every qubit where it ends)
+        terms = [(x(i, p), 1.0) for i in range(n)] + ([(f(i, p), 1.0) for i in range(n)] if refined else [])
+        add(terms, -np.inf, float(caps[p]))
     for a, b in edges:  # no edge between inactive qubits on different QPUs (aggregated over the other side)
         ia, ib = idx[a], idx[b]
         for u, v in ((ia, ib), (ib, ia)):
             for p in range(k):
                 add([(x(u, p), 1.0)] + [(x(v, q), 1.0) for q in range(k) if q != p], -np.inf, 1.0)
-    # Symmetry: QPUs of equal capacity are interchangeable; order their parts by least member.
+    # Symmetry: QPUs of equal capacity are interchangeable; order their inactive parts by least
+    # member (empty parts last). Relabelling such QPUs changes no cost.
     for p in range(1, k):
         prev = max((q for q in range(p) if caps[q] == caps[p]), default=None)
         if prev is None:
@@ -248,9 +258,11 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
         for i in range(n):
             add([(x(i, p), 1.0)] + [(x(j, prev), -1.0) for j in range(i)], -np.inf, 0.0)
     if refined:
-        for i in range(n):  # c >= 1 - sum_p x (active: one pair);  c >= sum_p y - 1
-            add([(c(i), 1.0)] + [(x(i, p), 1.0) for p in range(k)], 1.0, np.inf)
-            add([(c(i), 1.0)] + [(y(i, p), -1.0) for p in range(k)], -1.0, np.inf)
+        for i in range(n):
+            add([(c(i), 1.0)] + [(f(i, p), -1.0) for p in range(k)], 0.0, np.inf)  # active: >= 1
+            add([(c(i), 1.0)] + [(y(i, p), -1.0) for p in range(k)], -1.0, np.inf)  # >= |S| - 1
+            for p in range(k):
+                add([(y(i, p), 1.0), (f(i, p), -1.0)], 0.0, np.inf)
         for a, b in edges:
             ia, ib = idx[a], idx[b]
             for u, v in ((ia, ib), (ib, ia)):
@@ -259,13 +271,13 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
     a_mat = coo_matrix((vals, (rows, cols)), shape=(len(lo), nvar)).tocsr()
     cost = np.zeros(nvar)
     integrality = np.zeros(nvar)
-    integrality[:nx_] = 1
+    integrality[: 2 * nk if refined else nk] = 1
     upper = np.ones(nvar)
     if refined:
-        cost[nx_ + n * k:] = 1.0
-        upper[nx_ + n * k:] = k
+        cost[3 * nk:] = 1.0
+        upper[3 * nk:] = k
     else:
-        cost[:nx_] = -1.0
+        cost[:nk] = -1.0
     res = milp(c=cost, constraints=[LinearConstraint(a_mat, np.array(lo), np.array(hi))],
                integrality=integrality, bounds=Bounds(np.zeros(nvar), upper),
                options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False})
@@ -298,7 +310,8 @@ def pair_lower_bound(circuit: Circuit, capacities: Sequence[int], *, time_limit_
         A :class:`PairBound`.
 
     Raises:
-        OptionsError: On capacities that are not positive integers or a time limit that is not positive.
+        OptionsError: On capacities that are not positive integers or cannot hold the interacting
+            qubits, or a time limit that is not positive.
     """
     caps = _check_capacities(capacities)
     if not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0):
@@ -307,6 +320,9 @@ def pair_lower_bound(circuit: Circuit, capacities: Sequence[int], *, time_limit_
     graph = canonicalize(circuit) if canonical else circuit
     qubits, edges = interaction_edges(graph)
     n = len(qubits)
+    if sum(caps) < n:
+        raise OptionsError(f"capacities {caps} hold {sum(caps)} qubits but {n} qubits have two-qubit gates; "
+                           "give at least that many data slots")
     comp = _component_bound(qubits, edges, caps)
     if n == 0 or max(caps) >= n:
         big = max(range(len(caps)), key=lambda p: caps[p])
