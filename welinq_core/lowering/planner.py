@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -31,6 +31,7 @@ from welinq_core.errors import (
     OptionsError,
 )
 from welinq_core.lowering.canonical import canonicalize
+from welinq_core.lowering.packet_order import group_packets
 from welinq_core.lowering.packets import cover_items, is_diagonal_1q, packet_index
 from welinq_core.lowering.program import (
     BellPairUse,
@@ -167,7 +168,11 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     choices are planned too and the plan with fewest pairs is kept: gate by gate the
     copy with most uses in the next few operations (``"dense"``: a copy serving a burst
     of gates now, rather than one gate every so often for a long time), a cover of
-    short-lived copies, and the minimum cover of the other orientation.
+    short-lived copies, and the minimum cover of the other orientation; if copies are
+    still evicted, the circuit reordered so that each copy's gates run back to back
+    (:func:`~welinq_core.lowering.packet_order.group_packets`: commuting gates only, the
+    same unitary) is planned too, and such a plan's ``circuit`` is that reordering
+    (``canonical`` stays the circuit given).
 
     With ``limit``, planning stops once more than ``limit`` pairs are used and the
     planner comes back with ``aborted`` set (its plan is incomplete and must not be used).
@@ -195,6 +200,7 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
+    first = planner
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
             other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs), relocate=relocate)
@@ -203,6 +209,16 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
                 planner = other
             if not planner.evictions:
                 break
+    if planner.evictions and not planner.aborted and not moves and first.cover:
+        # Gates that commute may run in another order: with each packet's gates made
+        # contiguous (first's copies), fewer copies are open at a time.
+        grouped = group_packets(circuit, assignment, first.cover)
+        other = Planner(grouped.circuit, cluster, assignment, protocols, cover=grouped.cover,
+                        limit=len(planner.pairs) - 1, relocate=first.relocate_unused)
+        other.canonical = circuit
+        other.plan()
+        if not other.aborted and len(other.pairs) < len(planner.pairs):
+            planner = other
     return planner
 
 
@@ -212,13 +228,15 @@ class Planner:
     def __init__(self, circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                  protocols: Sequence[str] = ("telegate",),
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-                 cover: str = "min", limit: int | None = None, relocate: bool = True) -> None:
+                 cover: str | Collection[tuple[int, str]] = "min", limit: int | None = None,
+                 relocate: bool = True) -> None:
         self.circuit = circuit
+        self.canonical = circuit  # what the plan lowers: circuit is a reordering of it, or it
         self.assignment = tuple(assignment)
         self.limit = limit
         self.aborted = False
         self.finished = False  # plan() ran to the end
-        self.cover_kind = cover
+        self.cover_kind = cover if isinstance(cover, str) else "given"
         self.evictions = 0
         self.now = 0
         self.cluster = cluster
@@ -262,7 +280,7 @@ class Planner:
         self.segs = index.segments
         names = list(reversed(cluster.qpu_names)) if cover == "min-flipped" else list(cluster.qpu_names)
         order = {name: k for k, name in enumerate(names)}
-        self.cover = set() if cover == "dense" else cover_items(
+        self.cover = set(cover) if not isinstance(cover, str) else set() if cover == "dense" else cover_items(
             circuit, self.segs, self.where, order, short_lived=cover == "short-lived", promote=cover == "promote")
         # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
         self.seg_uses: dict[int, tuple[list[int], list[int]]] = index.seg_uses
@@ -707,7 +725,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         for k, info in enumerate(planner.packet_info)
     )
     return DistributedProgram(
-        circuit=canonical,
+        circuit=planner.circuit,  # canonical, or a reordering of it (commuting gates swapped)
         cluster=cluster,
         assignment=tuple(planner.start),
         data_slots=tuple(zip(planner.start, planner.start_slot)),
@@ -730,7 +748,7 @@ def _plan_fits(plan: Planner, canonical: Circuit, cluster: Cluster, assignment: 
     return (isinstance(plan, Planner) and plan.finished and not plan.aborted and not moves and not plan.moves
             and plan.assignment == tuple(assignment) and (chosen == (AUTO,) or plan.protocols == chosen)
             and (plan.cluster is cluster or plan.cluster == cluster)
-            and (plan.circuit is canonical or plan.circuit == canonical))
+            and (plan.canonical is canonical or plan.canonical == canonical))
 
 
 def count_bell_pairs(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
