@@ -57,8 +57,10 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -278,10 +280,25 @@ def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequen
         upper[3 * nk:] = k
     else:
         cost[:nk] = -1.0
-    res = milp(c=cost, constraints=[LinearConstraint(a_mat, np.array(lo), np.array(hi))],
-               integrality=integrality, bounds=Bounds(np.zeros(nvar), upper),
-               options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False})
+    with _quiet_stdout():  # HiGHS writes some diagnostics to the process's stdout even with disp=False
+        res = milp(c=cost, constraints=[LinearConstraint(a_mat, np.array(lo), np.array(hi))],
+                   integrality=integrality, bounds=Bounds(np.zeros(nvar), upper),
+                   options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False})
     return res, n, k
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """File descriptor 1 points to the null device for the duration (C libraries print there)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _dual(res, fallback: float) -> float:  # noqa: ANN001
