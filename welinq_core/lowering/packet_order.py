@@ -57,7 +57,8 @@ class PacketOrder:
     """A reordering of a circuit and its evidence.
 
     Attributes:
-        circuit: The reordered circuit (same unitary, same measurements).
+        circuit: The reordered circuit (same unitary, same measurements); the very
+            circuit given when no operation moved.
         order: ``order[k]`` is the index in the original circuit of the reordered
             circuit's ``k``-th operation (a permutation of ``range(len(circuit))``).
         cover: The given cover of linked copies, ``(segment, target QPU)``, in the
@@ -251,7 +252,8 @@ def group_packets(circuit: Circuit, assignment: Sequence[str],
             indeg[j] -= 1
             if indeg[j] == 0:
                 make_ready(j)
-    reordered = circuit.with_operations([ops[i] for i in order])
+    same = all(k == i for k, i in enumerate(order))
+    reordered = circuit if same else circuit.with_operations([ops[i] for i in order])
     new_segs = packet_index(reordered).segments
     rename: dict[int, int] = {}
     for k, i in enumerate(order):

@@ -213,12 +213,13 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
         # Gates that commute may run in another order: with each packet's gates made
         # contiguous (first's copies), fewer copies are open at a time.
         grouped = group_packets(circuit, assignment, first.cover)
-        other = Planner(grouped.circuit, cluster, assignment, protocols, cover=grouped.cover,
-                        limit=len(planner.pairs) - 1, relocate=first.relocate_unused)
-        other.canonical = circuit
-        other.plan()
-        if not other.aborted and len(other.pairs) < len(planner.pairs):
-            planner = other
+        if grouped.circuit is not circuit:  # else the same plan
+            other = Planner(grouped.circuit, cluster, assignment, protocols, cover=grouped.cover,
+                            limit=len(planner.pairs) - 1, relocate=first.relocate_unused)
+            other.canonical = circuit
+            other.plan()
+            if not other.aborted and len(other.pairs) < len(planner.pairs):
+                planner = other
     return planner
 
 
