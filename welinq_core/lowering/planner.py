@@ -168,11 +168,11 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     choices are planned too and the plan with fewest pairs is kept: gate by gate the
     copy with most uses in the next few operations (``"dense"``: a copy serving a burst
     of gates now, rather than one gate every so often for a long time), a cover of
-    short-lived copies, and the minimum cover of the other orientation; if copies are
-    still evicted, the circuit reordered so that each copy's gates run back to back
+    short-lived copies, and the minimum cover of the other orientation; and the first
+    plan's copies on the circuit reordered so that each copy's gates run back to back
     (:func:`~welinq_core.lowering.packet_order.group_packets`: commuting gates only, the
-    same unitary) is planned too, and such a plan's ``circuit`` is that reordering
-    (``canonical`` stays the circuit given).
+    same unitary). Such a plan's ``circuit`` is that reordering (its ``canonical`` is
+    the circuit given).
 
     With ``limit``, planning stops once more than ``limit`` pairs are used and the
     planner comes back with ``aborted`` set (its plan is incomplete and must not be used).
@@ -209,7 +209,7 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
                 planner = other
             if not planner.evictions:
                 break
-    if planner.evictions and not planner.aborted and not moves and first.cover:
+    if first.evictions and not planner.aborted and not moves and first.cover:
         # Gates that commute may run in another order: with each packet's gates made
         # contiguous (first's copies), fewer copies are open at a time.
         grouped = group_packets(circuit, assignment, first.cover)
