@@ -182,28 +182,17 @@ class _Flattener:
         Gates the core knows are never rewritten (no transpiler pass runs), so a ``cu1``
         stays one controlled phase and keeps the structure that packets need.
         """
-        definition = getattr(op, "definition", None)
-        if definition is None and depth < _MAX_DEFINITION_DEPTH:
-            definition = _synthesised(op)
-        if definition is None or depth >= _MAX_DEFINITION_DEPTH:
-            raise UnsupportedGateError(
-                f"circuit uses gate(s) {[op.name]} on qubits {qs} that welinq does not know and that have "  # type: ignore[attr-defined]
-                "no definition; give them one (build them from standard gates) or use gates from "
-                f"{', '.join(BASIS_GATES)}"
-            )
-        for inst in definition.data:
-            sub = inst.operation
-            sub_name = _ALIASES.get(sub.name, sub.name)
-            if sub_name in _IGNORED:
-                continue
-            if isinstance(sub, ControlFlowOp) or getattr(sub, "condition", None) is not None:
-                raise UnsupportedGateError(
-                    f"the definition of gate {op.name!r} contains control flow ({sub.name!r}); "  # type: ignore[attr-defined]
-                    "decompose the gate before running it"
-                )
-            sub_qs = tuple(qs[definition.find_bit(q).index] for q in inst.qubits)
-            sub_cs = tuple(cs[definition.find_bit(c).index] for c in inst.clbits)
-            self.operation(sub, sub_name, sub_qs, sub_cs, condition, depth + 1)
+        key = _definition_key(op) if depth < _MAX_DEFINITION_DEPTH else None
+        steps = _DEFINITIONS.get(key) if key is not None else None
+        if steps is None:
+            steps = _definition_steps(op, qs, depth)
+            if key is not None:
+                if len(_DEFINITIONS) >= _DEFINITIONS_SIZE:
+                    _DEFINITIONS.clear()
+                _DEFINITIONS[key] = steps
+        for sub, sub_name, sub_q, sub_c in steps:
+            self.operation(sub, sub_name, tuple(qs[k] for k in sub_q), tuple(cs[k] for k in sub_c),
+                           condition, depth + 1)
 
     def for_loop(self, op: ForLoopOp, qs: list[int], cs: list[int], cubes: list[Cube] | None) -> None:
         indexset, parameter, body = op.params
@@ -254,6 +243,50 @@ class _Flattener:
                 "block would see the new value. Measure into other bits (or make that measurement "
                 "the block's last operation, with no else branch)"
             )
+
+
+# A file of 25,600 ``ccx`` would build Qiskit's definition of each anew: a standard gate's
+# definition depends only on its class, parameters and control state.
+_DEFINITIONS: dict[tuple, list[tuple]] = {}
+_DEFINITIONS_SIZE = 4096
+
+
+def _definition_key(op: object) -> tuple | None:
+    """Cache key of a Qiskit standard gate's definition (None: not cached)."""
+    cls = getattr(op, "base_class", type(op))  # (the class behind Qiskit's singleton gates)
+    if getattr(op, "_standard_gate", None) is None or not (cls.__module__ or "").startswith("qiskit."):
+        return None
+    params = getattr(op, "params", ())
+    if not all(isinstance(p, (int, float)) for p in params):
+        return None
+    return (cls, op.name, tuple(float(p) for p in params), getattr(op, "ctrl_state", None))  # type: ignore[attr-defined]
+
+
+def _definition_steps(op: object, qs: tuple[int, ...], depth: int) -> list[tuple]:
+    """``(sub-operation, its name, qubit positions, clbit positions)`` of ``op``'s definition."""
+    definition = getattr(op, "definition", None)
+    if definition is None and depth < _MAX_DEFINITION_DEPTH:
+        definition = _synthesised(op)
+    if definition is None or depth >= _MAX_DEFINITION_DEPTH:
+        raise UnsupportedGateError(
+            f"circuit uses gate(s) {[op.name]} on qubits {qs} that welinq does not know and that have "  # type: ignore[attr-defined]
+            "no definition; give them one (build them from standard gates) or use gates from "
+            f"{', '.join(BASIS_GATES)}"
+        )
+    steps = []
+    for inst in definition.data:
+        sub = inst.operation
+        sub_name = _ALIASES.get(sub.name, sub.name)
+        if sub_name in _IGNORED:
+            continue
+        if isinstance(sub, ControlFlowOp) or getattr(sub, "condition", None) is not None:
+            raise UnsupportedGateError(
+                f"the definition of gate {op.name!r} contains control flow ({sub.name!r}); "  # type: ignore[attr-defined]
+                "decompose the gate before running it"
+            )
+        steps.append((sub, sub_name, tuple(definition.find_bit(q).index for q in inst.qubits),
+                      tuple(definition.find_bit(c).index for c in inst.clbits)))
+    return steps
 
 
 def _synthesised(op: object) -> QuantumCircuit | None:

@@ -199,6 +199,32 @@ def gate_matrix(name: str, params: tuple[float, ...] | list[float]) -> np.ndarra
     return np.asarray(s.matrix(*params), dtype=complex)
 
 
+_SHARED: dict[tuple[str, tuple[float, ...]], np.ndarray] = {}
+_SHARED_SIZE = 1 << 16
+
+
+def shared_gate_matrix(name: str, params: tuple[float, ...]) -> np.ndarray:
+    """:func:`gate_matrix` as a read-only array shared by every caller (computed once per gate).
+
+    For loops that read the matrices of the same few gates over and over (the canonical
+    rewrites of a circuit with hundreds of thousands of operations); never write to it.
+
+    Examples:
+        >>> m = shared_gate_matrix("h", ())
+        >>> m is shared_gate_matrix("h", ()), m.flags.writeable, bool((m == gate_matrix("h", ())).all())
+        (True, False, True)
+    """
+    key = (name, tuple(params))
+    m = _SHARED.get(key)
+    if m is None:
+        m = gate_matrix(name, params).copy()
+        m.setflags(write=False)
+        if len(_SHARED) >= _SHARED_SIZE:
+            _SHARED.clear()
+        _SHARED[key] = m
+    return m
+
+
 #: Single-qubit Pauli matrices by label.
 PAULI_MATRICES = {"I": np.eye(2, dtype=complex), "X": _X, "Y": _Y, "Z": _Z}
 

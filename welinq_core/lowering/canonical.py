@@ -53,7 +53,7 @@ def _is_1q_gate(op: Operation) -> bool:
 
 def _diag_of(op: Operation) -> tuple[complex, complex] | None:
     """``(d0, d1)`` when ``op`` is a diagonal one-qubit gate, else None."""
-    m = gates.gate_matrix(op.name, op.params)
+    m = gates.shared_gate_matrix(op.name, op.params)
     if abs(m[0, 1]) > _TOL or abs(m[1, 0]) > _TOL:
         return None
     return complex(m[0, 0]), complex(m[1, 1])
@@ -77,6 +77,25 @@ def one_qubit_op(m: np.ndarray, qubit: int) -> Operation | None:
         >>> one_qubit_op(np.eye(2) * 1j, 3) is None
         True
     """
+    key = (m.dtype.str, m.shape, m.tobytes(), qubit)
+    hit = _ONE_QUBIT.get(key, _MISS)
+    if hit is _MISS:
+        hit = _one_qubit_op(m, qubit)
+        if len(_ONE_QUBIT) >= _ONE_QUBIT_SIZE:
+            _ONE_QUBIT.clear()
+        _ONE_QUBIT[key] = hit
+    return hit  # type: ignore[return-value]
+
+
+# The rewrites meet the same few products over and over (a Toffoli decomposition's gates):
+# one_qubit_op is a pure function of the matrix's bytes and the qubit (operations are frozen).
+_ONE_QUBIT: dict[tuple, Operation | None] = {}
+_ONE_QUBIT_SIZE = 1 << 16
+_MISS = object()
+
+
+def _one_qubit_op(m: np.ndarray, qubit: int) -> Operation | None:
+    """:func:`one_qubit_op` without its cache."""
     for name, ref in _NAMED_1Q:  # Clifford gates keep their names (stabilizer engines need them)
         if abs(abs(np.vdot(ref, m)) - 2.0) < 1e-13 and np.allclose(m * (2.0 / np.vdot(ref, m)), ref, rtol=0, atol=1e-12):
             return Operation(name=name, qubits=(qubit,))
@@ -217,8 +236,8 @@ def _h_conjugated_cx(ops: list[Operation], n: int) -> list[Operation]:
             nxt = pos[i, t] + 1
             v_idx = wt[nxt] if nxt < len(wt) else None
             v_op = ops[v_idx] if v_idx is not None and _is_1q_gate(ops[v_idx]) else None
-            hu = _H @ gates.gate_matrix(u_op.name, u_op.params) if u_op is not None else None
-            vh = gates.gate_matrix(v_op.name, v_op.params) @ _H if v_op is not None else None
+            hu = _H @ gates.shared_gate_matrix(u_op.name, u_op.params) if u_op is not None else None
+            vh = gates.shared_gate_matrix(v_op.name, v_op.params) @ _H if v_op is not None else None
             good = any(
                 m is not None and abs(m[0, 1]) < _TOL and abs(m[1, 0]) < _TOL for m in (hu, vh)
             )

@@ -103,7 +103,7 @@ def fuse_one_qubit_runs(ops: list[Operation], num_qubits: int) -> list[Operation
             continue
         m = _I2
         for i in run:
-            m = gates.gate_matrix(ops[i].name, ops[i].params) @ m
+            m = gates.shared_gate_matrix(ops[i].name, ops[i].params) @ m
         if not (is_diag(m) or is_anti_diag(m)):
             continue
         for i in run[:-1]:
@@ -137,7 +137,7 @@ def _controlled_gate(g: np.ndarray, op: Operation) -> tuple[Operation, np.ndarra
     w = a_blk.conj().T @ b_blk
     candidates = [op.params, tuple(-p for p in op.params)] if op.params else [op.params]
     for params in candidates:
-        v = gates.gate_matrix(op.name, params)[2:, 2:]
+        v = gates.shared_gate_matrix(op.name, params)[2:, 2:]
         k = np.unravel_index(np.argmax(np.abs(v)), v.shape)
         phase = w[k] / v[k]
         if abs(abs(phase) - 1) < 1e-9 and np.allclose(w, phase * v, rtol=0, atol=1e-9):
@@ -145,6 +145,59 @@ def _controlled_gate(g: np.ndarray, op: Operation) -> tuple[Operation, np.ndarra
             named = Operation(name=op.name, qubits=op.qubits, params=tuple(params))
             return named, np.diag([1, cmath.exp(1j * alpha)]), a_blk
     return None
+
+
+# The two-qubit step of push_anti_diagonal is a pure function of the gate and the two
+# deferred gates, and a circuit meets the same few combinations over and over.
+_STEPS: dict[tuple, tuple] = {}
+_STEPS_SIZE = 1 << 16
+
+
+def _pass_two_qubit(name: str, params: tuple[float, ...], fa: np.ndarray | None,
+                    fb: np.ndarray | None) -> tuple:
+    """How gate ``name(params)`` on ``(a, b)`` meets the deferred gates ``fa``, ``fb`` (None: none).
+
+    Returns ``(flush_b, flush_a, kind, named, locals)``: which deferred gates are written out
+    first (b, then a); ``kind`` "keep" (the gate stays as is, nothing deferred is left on
+    it), "fail" (write out both and keep the gate) or "pass"; for "pass", ``named`` is
+    "same" (the gate itself), ``(name, params)`` of ``F^dag G F`` or None (nothing), and
+    ``locals`` the ``(matrix, is identity)`` of the local parts on ``a`` and ``b``.
+    """
+    s = gates.spec(name)
+    g = gates.shared_gate_matrix(name, params)
+    flush_b = flush_a = False
+    if 1 not in s.diagonal_on and fb is not None:
+        target = g[2:, 2:]
+        conj = fb.conj().T @ target @ fb
+        k = np.unravel_index(np.argmax(np.abs(target)), target.shape)
+        ph = conj[k] / target[k]
+        if not (abs(abs(ph) - 1) < 1e-9 and np.allclose(conj, ph * target, rtol=0, atol=1e-9)):
+            flush_b, fb = True, None
+    if 0 not in s.diagonal_on and fa is not None:
+        flush_a, fa = True, None
+    if fa is None and fb is None:
+        return flush_b, flush_a, "keep", None, None
+    f = np.kron(fa if fa is not None else _I2, fb if fb is not None else _I2)
+    g2 = f.conj().T @ g @ f
+    named: object
+    if len(s.diagonal_on) == 2:
+        if np.allclose(g2, g, rtol=0, atol=1e-12):
+            named, la, lb = "same", _I2, _I2
+        else:
+            op, la, lb = _diag_gate(np.diag(g2), 0, 1)
+            named = None if op is None else (op.name, op.params)
+    else:
+        res = _controlled_gate(g2, Operation(name=name, qubits=(0, 1), params=params))
+        if res is None:
+            return flush_b, flush_a, "fail", None, None
+        op, la, lb = res
+        named = (op.name, op.params)
+    locals_ = []
+    for loc in (la, lb):
+        loc = np.array(loc, dtype=complex)
+        loc.setflags(write=False)
+        locals_.append((loc, bool(np.allclose(loc, _I2, rtol=0, atol=1e-12))))
+    return flush_b, flush_a, "pass", named, tuple(locals_)
 
 
 def push_anti_diagonal(ops: list[Operation], num_qubits: int) -> list[Operation]:
@@ -190,7 +243,7 @@ def push_anti_diagonal(ops: list[Operation], num_qubits: int) -> list[Operation]
             continue
         if len(op.qubits) == 1:
             q = op.qubits[0]
-            m = gates.gate_matrix(op.name, op.params)
+            m = gates.shared_gate_matrix(op.name, op.params)
             if frame[q] is None:
                 if is_anti_diag(m) and not gates.spec(op.name).is_diagonal:
                     frame[q] = m
@@ -203,43 +256,35 @@ def push_anti_diagonal(ops: list[Operation], num_qubits: int) -> list[Operation]
         if frame[a] is None and frame[b] is None:
             out.append(op)
             continue
-        s = gates.spec(op.name)
-        g = gates.gate_matrix(op.name, op.params)
-        if 1 not in s.diagonal_on and frame[b] is not None:
-            fb = frame[b]
-            target = g[2:, 2:]
-            conj = fb.conj().T @ target @ fb
-            k = np.unravel_index(np.argmax(np.abs(target)), target.shape)
-            ph = conj[k] / target[k]
-            if not (abs(abs(ph) - 1) < 1e-9 and np.allclose(conj, ph * target, rtol=0, atol=1e-9)):
-                flush(b)
-        if 0 not in s.diagonal_on:
+        fa0, fb0 = frame[a], frame[b]
+        key = (op.name, op.params, None if fa0 is None else fa0.tobytes(), None if fb0 is None else fb0.tobytes())
+        step = _STEPS.get(key)
+        if step is None:
+            step = _pass_two_qubit(op.name, op.params, fa0, fb0)
+            if len(_STEPS) >= _STEPS_SIZE:
+                _STEPS.clear()
+            _STEPS[key] = step
+        flush_b, flush_a, kind, named, locals_ = step
+        if flush_b:
+            flush(b)
+        if flush_a:
             flush(a)
-        if frame[a] is None and frame[b] is None:
+        if kind == "keep":
             out.append(op)
             continue
-        fa = frame[a] if frame[a] is not None else _I2
-        fb = frame[b] if frame[b] is not None else _I2
-        f = np.kron(fa, fb)
-        g2 = f.conj().T @ g @ f
-        if len(s.diagonal_on) == 2:
-            if np.allclose(g2, g, rtol=0, atol=1e-12):
-                named, la, lb = op, _I2, _I2
-            else:
-                named, la, lb = _diag_gate(np.diag(g2), a, b)
-        else:
-            res = _controlled_gate(g2, op)
-            if res is None:  # no named form: write the deferred gates out and keep the gate
-                flush(a)
-                flush(b)
-                out.append(op)
-                continue
-            named, la, lb = res
-        if named is not None:
-            out.append(named)
+        if kind == "fail":  # no named form: write the deferred gates out and keep the gate
+            flush(a)
+            flush(b)
+            out.append(op)
+            continue
+        if named == "same":
+            out.append(op)
+        elif named is not None:
+            out.append(Operation(name=named[0], qubits=(a, b), params=named[1]))
         # G F = F G' = F (la x lb) named: the locals run after `named`, before the deferred gates.
-        for q, loc, fq in ((a, la, frame[a]), (b, lb, frame[b])):
-            if fq is None and np.allclose(loc, _I2, rtol=0, atol=1e-12):
+        for q, (loc, is_identity) in zip((a, b), locals_):
+            fq = frame[q]
+            if fq is None and is_identity:
                 continue
             frame[q] = None
             defer(q, loc if fq is None else fq @ loc)
@@ -266,7 +311,7 @@ def _x_type_on(op: Operation, q: int) -> bool:
         return True
     if op.name != "u":
         return False
-    m = gates.gate_matrix(op.name, op.params)
+    m = gates.shared_gate_matrix(op.name, op.params)
     return not is_diag(m) and is_diag(_H @ m @ _H)
 
 
@@ -317,7 +362,7 @@ def conjugate_x_runs(ops: list[Operation], num_qubits: int) -> list[Operation]:
             out.append(Operation(name="h", qubits=(q,)))
         if i in convert:
             if len(op.qubits) == 1:
-                new = _one_qubit_op(_H @ gates.gate_matrix(op.name, op.params) @ _H, op.qubits[0])
+                new = _one_qubit_op(_H @ gates.shared_gate_matrix(op.name, op.params) @ _H, op.qubits[0])
                 if new is not None:
                     out.append(new)
             elif op.name in _X_TO_Z:

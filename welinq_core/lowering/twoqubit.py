@@ -171,20 +171,47 @@ def controlled_phase_form(u: np.ndarray) -> LocalRzz | None:
     return form
 
 
+_SWAP = gates.gate_matrix("swap", ())
+
+
 def _block_unitary(ops: list[Operation], a: int) -> np.ndarray:
     u = np.eye(4, dtype=complex)
     for op in ops:
-        m = gates.gate_matrix(op.name, op.params)
+        m = gates.shared_gate_matrix(op.name, op.params)
         if len(op.qubits) == 1:
             m = np.kron(m, _I2) if op.qubits[0] == a else np.kron(_I2, m)
         elif op.qubits[0] != a:
-            m = gates.gate_matrix("swap", ()) @ m @ gates.gate_matrix("swap", ())
+            m = _SWAP @ m @ _SWAP
         u = m @ u
     return u
 
 
 def _plain(op: Operation) -> bool:
     return op.is_gate and op.name != "pauli_channel" and op.condition is None and len(op.qubits) <= 2
+
+
+_BLOCKS: dict[tuple, tuple | None] = {}
+_BLOCKS_SIZE = 1 << 14
+_MISS = object()
+
+
+def _spell_block(members: list[Operation], a: int, c: int, one_qubit_op) -> tuple | None:  # noqa: ANN001
+    """The rewritten block as ``(name, qubit positions (0: a, 1: c), params)``, or None to keep it."""
+    form = controlled_phase_form(_block_unitary(members, a))
+    if form is None:
+        return None
+    new: list[tuple] = []
+    for m, k in zip(form.before, (0, 1)):
+        o = one_qubit_op(m, (a, c)[k])
+        if o is not None:
+            new.append((o.name, (k,), o.params))
+    if abs(math.remainder(form.theta, 4 * math.pi)) > _TOL:
+        new.append(("rzz", (0, 1), (form.theta,)))
+    for m, k in zip(form.after, (0, 1)):
+        o = one_qubit_op(m, (a, c)[k])
+        if o is not None:
+            new.append((o.name, (k,), o.params))
+    return tuple(new)
 
 
 def rewrite_blocks(ops: list[Operation], num_qubits: int) -> list[Operation]:
@@ -247,22 +274,20 @@ def rewrite_blocks(ops: list[Operation], num_qubits: int) -> list[Operation]:
         members = [ops[i] for i in blk["ops"]]
         if all(gates.spec(op.name).is_clifford for op in members):
             continue  # Clifford blocks stay Clifford (and h/cx chains are left as written)
-        form = controlled_phase_form(_block_unitary(members, a))
-        if form is None:
+        # The rewrite depends on the gates and on which of them sit on ``a``, not on the
+        # qubits' numbers: a circuit repeats the same blocks (Toffoli decompositions) often.
+        shape = tuple((op.name, op.params, op.qubits[0] == a) for op in members)
+        spelled = _BLOCKS.get(shape, _MISS)
+        if spelled is _MISS:
+            spelled = _spell_block(members, a, c, one_qubit_op)
+            if len(_BLOCKS) >= _BLOCKS_SIZE:
+                _BLOCKS.clear()
+            _BLOCKS[shape] = spelled
+        if spelled is None:
             continue
-        new: list[Operation] = []
-        for m, q in zip(form.before, (a, c)):
-            o = one_qubit_op(m, q)
-            if o is not None:
-                new.append(o)
-        if abs(math.remainder(form.theta, 4 * math.pi)) > _TOL:
-            new.append(Operation(name="rzz", qubits=(a, c), params=(form.theta,)))
-        for m, q in zip(form.after, (a, c)):
-            o = one_qubit_op(m, q)
-            if o is not None:
-                new.append(o)
         drop.update(blk["ops"])
-        replace[blk["ops"][-1]] = new
+        replace[blk["ops"][-1]] = [Operation(name=name, qubits=tuple((a, c)[k] for k in where), params=params)
+                                   for name, where, params in spelled]
     if not replace:
         return ops
     out: list[Operation] = []
