@@ -25,7 +25,7 @@ from welinq_core.seeding import check_seed
 from welinq_core.errors import OptionsError
 from welinq_core.lowering import check_protocols, lower
 from welinq_core.lowering.near_identity import NEAR_IDENTITY_TOLERANCE, check_tolerance, drop_near_identity
-from welinq_core.partitioning import partition_circuit
+from welinq_core.partitioning import partition_and_plan
 
 _STATUS_AFTER_S = 3.0  # print status lines on stderr once partitioning has run this long
 _STATUS_EVERY_S = 5.0
@@ -48,7 +48,9 @@ def register(sub) -> None:  # noqa: ANN001
                    help="auto (the cheapest of the three sets that follow), telegate, telegate,teledata "
                         "(also teleport qubits) or teledata (moves only)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="return the best plan found within this many seconds")
+                   help="return the best plan found within this many seconds of partitioning (reading and "
+                        "converting the file come on top; the JSON's time_limited says whether the limit cut "
+                        "the search)")
     p.add_argument("--identity-tolerance", type=float, default=NEAR_IDENTITY_TOLERANCE, metavar="EPS",
                    help="drop two-qubit gates within EPS of the identity (operator norm, up to a global "
                         f"phase; default {NEAR_IDENTITY_TOLERANCE}); 0 keeps every gate that is not exactly "
@@ -63,7 +65,7 @@ class _Status:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.stage, self.best = "starting", -1
+        self.stage, self.best = "reading the circuit", -1
         self.start = time.perf_counter()
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -75,10 +77,9 @@ class _Status:
         if self.done.wait(_STATUS_AFTER_S):
             return
         while True:
-            best = "-" if self.best < 0 else str(self.best)
+            best = "no plan yet" if self.best < 0 else f"best so far {self.best} Bell pairs"
             elapsed = time.perf_counter() - self.start
-            print(f"welinq partition: {elapsed:.0f} s, candidate {self.stage}, best so far {best} Bell pairs",
-                  file=sys.stderr, flush=True)
+            print(f"welinq partition: {elapsed:.0f} s, {self.stage}; {best}", file=sys.stderr, flush=True)
             if self.done.wait(_STATUS_EVERY_S):
                 return
 
@@ -146,11 +147,11 @@ def cmd_partition(args: argparse.Namespace) -> int:
     ir, active = _without_idle_qubits(near.circuit)
     t0 = time.perf_counter()
     with _Status(enabled=not args.quiet) as status:
-        partition = partition_circuit(ir, cluster, seed=seed, objective=args.objective,
-                                      protocols=args.protocols, time_limit_s=args.time_limit,
-                                      progress=status.update)
+        partition, plan = partition_and_plan(ir, cluster, seed=seed, objective=args.objective,
+                                             protocols=args.protocols, time_limit_s=args.time_limit,
+                                             progress=status.update)
     seconds = time.perf_counter() - t0
-    program = lower(ir, cluster, partition.assignment, protocols=partition.protocols)
+    program = lower(ir, cluster, partition.assignment, protocols=partition.protocols, plan=plan)
     if program.num_bell_pairs != partition.bell_pairs:
         raise AssertionError(  # an internal invariant, not an input check
             f"partition claimed {partition.bell_pairs} Bell pairs but the lowering consumed "
@@ -169,6 +170,7 @@ def cmd_partition(args: argparse.Namespace) -> int:
         "near_identity_tolerance": near.tolerance,
         "near_identity_max_distance": near.max_distance,
         "seconds": seconds,
+        "time_limited": partition.time_limited,
         "nonlocal_gates": partition.nonlocal_gates,
         "packets": len(program.packets),
         "teleports": len(program.teleports),

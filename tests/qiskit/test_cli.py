@@ -158,6 +158,10 @@ def test_partition_time_limit_returns_a_plan(tmp_path, capsys):
     assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--time-limit", "1e-9", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ebits"] == data["bell_pairs"] and len(data["assignment"]) == 8
+    assert data["time_limited"] is True
+    assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--json", "--quiet"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert full["time_limited"] is False and full["ebits"] <= data["ebits"]
 
 
 def test_presets_lists_names(capsys):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
@@ -132,21 +133,22 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
 
 def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str] | str,
                moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-               bound: bool = False, relocate: bool = True) -> Iterator[tuple[tuple[str, ...], Planner]]:
+               bound: bool = False, relocate: bool = True,
+               deadline: float | None = None) -> Iterator[tuple[tuple[str, ...], Planner]]:
     """``(protocol set, planner)`` for every concrete set ``protocols`` stands for (``circuit`` canonical).
 
     Under ``"auto"`` a set that cannot lower the circuit at all (TeleData alone with no free
     data slot to move into) is left out; an explicit choice raises instead. With ``bound``,
     a set is abandoned (and left out) as soon as it uses more pairs than the best set so far:
     only the plan with fewest pairs is wanted. The sets are planned as they are iterated
-    (a caller that has what it needs stops there). ``relocate``: see :func:`plan_with`.
+    (a caller that has what it needs stops there). ``relocate``, ``deadline``: see :func:`plan_with`.
     """
     sets = protocol_sets(protocols)
     best: int | None = None
     for ps in sets:
         try:
             planner = plan_with(circuit, cluster, assignment, ps, moves, limit=best if bound else None,
-                                relocate=relocate)
+                                relocate=relocate, deadline=deadline)
         except InsufficientQubitsError:
             if len(sets) == 1 or "telegate" in ps:
                 raise
@@ -160,7 +162,7 @@ def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pr
 
 def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
               moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, limit: int | None = None,
-              relocate: bool = True) -> Planner:
+              relocate: bool = True, deadline: float | None = None) -> Planner:
     """Plan with one concrete protocol set (``circuit`` already canonical).
 
     The copies are a minimum vertex cover, and a circuit usually has several; when
@@ -181,21 +183,26 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     placed on another QPU for no pair when a move would help (see :meth:`Planner.relocate`);
     such a plan is also planned without placements and the one with fewer pairs is kept.
     False keeps every qubit where ``assignment`` puts it until a teleport moves it.
+
+    ``deadline``: a ``time.perf_counter()`` value; a plan still running then is abandoned
+    (``aborted``, like a plan past ``limit``); the best finished one is kept.
     """
-    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit, relocate=relocate)
+    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit, relocate=relocate,
+                      deadline=deadline)
     planner.plan()
     if planner.relocations and not planner.aborted:
         # Placing unused qubits is decided greedily, gate by gate; planning without it
         # too keeps a plan never worse than one that counts every qubit from the start.
         fixed = Planner(circuit, cluster, assignment, protocols, moves, limit=len(planner.pairs) - 1,
-                        relocate=False)
+                        relocate=False, deadline=deadline)
         fixed.plan()
         if not fixed.aborted and len(fixed.pairs) < len(planner.pairs):
             planner = fixed
     if planner.teledata and planner.telegate and not planner.aborted:
         # Copies that can later become their qubit (a teleport through the copy, no pair):
         # a cover that prefers them.
-        other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs), relocate=relocate)
+        other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs), relocate=relocate,
+                        deadline=deadline)
         if other.cover != planner.cover:  # else the same plan
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
@@ -203,7 +210,8 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     first = planner
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
-            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs), relocate=relocate)
+            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs),
+                            relocate=relocate, deadline=deadline)
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
@@ -215,7 +223,7 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
         grouped = group_packets(circuit, assignment, first.cover)
         if grouped.circuit is not circuit:  # else the same plan
             other = Planner(grouped.circuit, cluster, assignment, protocols, cover=grouped.cover,
-                            limit=len(planner.pairs) - 1, relocate=first.relocate_unused)
+                            limit=len(planner.pairs) - 1, relocate=first.relocate_unused, deadline=deadline)
             other.canonical = circuit
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
@@ -230,11 +238,12 @@ class Planner:
                  protocols: Sequence[str] = ("telegate",),
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
                  cover: str | Collection[tuple[int, str]] = "min", limit: int | None = None,
-                 relocate: bool = True) -> None:
+                 relocate: bool = True, deadline: float | None = None) -> None:
         self.circuit = circuit
         self.canonical = circuit  # what the plan lowers: circuit is a reordering of it, or it
         self.assignment = tuple(assignment)
         self.limit = limit
+        self.deadline = deadline
         self.aborted = False
         self.finished = False  # plan() ran to the end
         self.cover_kind = cover if isinstance(cover, str) else "given"
@@ -578,6 +587,9 @@ class Planner:
         for i, op in enumerate(self.circuit.operations):
             if self.limit is not None and len(self.pairs) > self.limit:
                 self.aborted = True  # already worse than a plan the caller has: stop here
+                return
+            if self.deadline is not None and not i & 1023 and time.perf_counter() > self.deadline:
+                self.aborted = True  # out of time: the caller keeps a plan it has
                 return
             self.now = i
             for q, target in self.moves.get(i, ()):

@@ -8,6 +8,7 @@ qubit weighs ``W = G + 1`` and every gate vertex 1, and block ``i`` may hold
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Sequence
@@ -102,10 +103,54 @@ def _load_ini(ctx: object) -> None:
             os.remove(path)
 
 
-def kahypar_partition(hg: PacketHypergraph, capacities: Sequence[int], *, seed: int) -> list[int] | None:
-    """Block of every vertex from KaHyPar, or None when KaHyPar is unavailable or fails."""
+def kahypar_partition(hg: PacketHypergraph, capacities: Sequence[int], *, seed: int,
+                      timeout_s: float | None = None) -> list[int] | None:
+    """Block of every vertex from KaHyPar, or None when KaHyPar is unavailable, fails or runs out of time.
+
+    KaHyPar cannot be interrupted and holds the interpreter while it runs; on large
+    hypergraphs, or with ``timeout_s`` (seconds), it runs in a forked child process
+    (same input, same seed, same result) that is stopped when the time is up, so that
+    status threads keep running and a deadline holds.
+    """
     if _kahypar is None or not hg.edges:
         return None
+    pins = sum(len(e) for e in hg.edges)
+    if timeout_s is None and pins < _CHILD_MIN_PINS:
+        return _partition(hg, capacities, seed)
+    if timeout_s is not None and timeout_s <= 0:
+        return None
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - no fork on this platform
+        return _partition(hg, capacities, seed) if timeout_s is None else None
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, hg, capacities, seed), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout_s):
+            return None
+        return receive.recv()
+    except (EOFError, OSError):  # the child died
+        return None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+
+
+_CHILD_MIN_PINS = 50_000  # hypergraphs at least this large are partitioned in a child process
+
+
+def _child(send, hg: PacketHypergraph, capacities: Sequence[int], seed: int) -> None:  # noqa: ANN001
+    try:
+        send.send(_partition(hg, capacities, seed))
+    finally:
+        send.close()
+
+
+def _partition(hg: PacketHypergraph, capacities: Sequence[int], seed: int) -> list[int] | None:
     k = len(capacities)
     n_gates = hg.num_gate_vertices
     w = n_gates + 1

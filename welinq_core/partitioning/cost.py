@@ -69,7 +69,8 @@ def check_objective(objective: str) -> None:
 
 def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
               protocols: Sequence[str] | str = AUTO, objective: str = "ebits",
-              unbeatable: PlanCost | None = None, place_unused_qubits: bool = True) -> PlanCost:
+              unbeatable: PlanCost | None = None, place_unused_qubits: bool = True,
+              deadline: float | None = None) -> PlanCost | None:
     """Run the lowering's planner (no rendering) and read its ledger; the plan comes along.
 
     With ``protocols="auto"`` (default) the planner runs with each set of
@@ -83,13 +84,16 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
 
     ``place_unused_qubits``: see :func:`~welinq_core.lowering.lower` (False for a placement
     the caller fixed on purpose).
+
+    ``deadline``: a ``time.perf_counter()`` value after which plans still running are
+    abandoned; the best finished one is returned, or None when none finished.
     """
     canonical = canonicalize(circuit)
     infid: dict[tuple[str, str], float] = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
     best: PlanCost | None = None
     # Under "ebits" only the fewest pairs count, so a set may stop once it is worse than the best.
     for ps, planner in auto_plans(canonical, cluster, assignment, protocols, bound=objective == "ebits",
-                                  relocate=place_unused_qubits):
+                                  relocate=place_unused_qubits, deadline=deadline):
         cost = PlanCost(
             bell_pairs=len(planner.pairs),
             nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
@@ -102,7 +106,7 @@ def plan_cost(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
         if unbeatable is not None and cost.bell_pairs <= unbeatable.bell_pairs \
                 and round(cost.infidelity, 12) <= round(unbeatable.infidelity, 12):
             break
-    return best  # type: ignore[return-value]
+    return best
 
 
 def distance_matrix(cluster: Cluster, objective: str = "ebits") -> list[list[float]]:

@@ -28,6 +28,7 @@ from welinq_core.circuit import Circuit
 from welinq_core.cluster import Cluster
 from welinq_core.errors import CommunicationQubitError
 from welinq_core.lowering import canonicalize, check_protocols
+from welinq_core.lowering.planner import Planner
 from welinq_core.partitioning import _kahypar
 from welinq_core.partitioning.cost import PlanCost, distance_matrix, plan_cost
 from welinq_core.partitioning.hypergraph import PacketHypergraph, build_packet_hypergraph
@@ -203,6 +204,21 @@ def _polish(circuit: Circuit, cluster: Cluster, assignment: list[str], cost: Pla
     return assignment, cost
 
 
+def _one_pass(circuit: Circuit, cluster: Cluster, assign: Sequence[str]) -> PlanCost:
+    """The cheapest complete plan: one TeleGate planner pass, no alternative covers.
+
+    What a search cut by its deadline before any candidate finished planning returns;
+    its plan comes along (``lower(..., plan=cost.plan)`` consumes exactly these pairs).
+    """
+    planner = Planner(canonicalize(circuit), cluster, assign, ("telegate",))
+    planner.plan()
+    infid = {k: 1.0 - link.bell_pair_fidelity for k, link in cluster.links}
+    return PlanCost(bell_pairs=len(planner.pairs),
+                    nonlocal_gates=sum(len(p["gates"]) for p in planner.packet_info),
+                    infidelity=float(sum(infid[p.link] for p in planner.pairs)), protocols=("telegate",),
+                    plan=planner)
+
+
 #: Circuits with at most this many placements (QPUs ** qubits) are placed by trying every one.
 EXHAUSTIVE_MAX_PLACEMENTS = 256
 
@@ -220,8 +236,8 @@ def hypergraph_partition(
     protocols: Sequence[str] | str = "auto",
     deadline: float | None = None,
     progress: Callable[[str, int], None] | None = None,
-) -> tuple[tuple[str, ...], PlanCost, str]:
-    """Best assignment found, its true cost and a short method label.
+) -> tuple[tuple[str, ...], PlanCost, str, bool]:
+    """Best assignment found, its true cost, a short method label and whether the deadline cut the search.
 
     Args:
         circuit: The circuit (idle qubits are placed wherever there is room).
@@ -235,9 +251,12 @@ def hypergraph_partition(
         polish: Run the true-cost swap polish on small circuits.
         protocols: Protocols the lowering may use (see :func:`.cost.plan_cost`).
         deadline: ``time.perf_counter()`` value after which no new candidate is
-            started and the best one so far is returned (None: no limit).
-        progress: Called as ``progress(stage, best_bell_pairs)`` after each scored
-            candidate (for status lines).
+            started, plans still running are abandoned, and the best one so far is
+            returned (None: no limit). When it passes before the first candidate has a
+            plan, that candidate (consecutive blocks) is planned once with TeleGate
+            alone (one planner pass, no alternative covers) so that a plan comes back.
+        progress: Called as ``progress(stage, best_bell_pairs)`` when a stage starts and
+            after each scored candidate (for status lines; -1: no plan yet).
     """
     rng = np.random.default_rng(seed)
 
@@ -248,6 +267,8 @@ def hypergraph_partition(
         if progress is not None:
             good = [c for c, _ in candidates if c is not _INFEASIBLE]
             progress(stage, min(c.bell_pairs for c in good) if good else -1)
+
+    cut = False  # whether the deadline left work undone
 
     names = list(cluster.qpu_names)
     index = {nm: i for i, nm in enumerate(names)}
@@ -266,19 +287,30 @@ def hypergraph_partition(
 
     optimum = _unbeatable(circuit, cluster)
 
-    def score(assign: Sequence[str]) -> PlanCost:
+    def score(assign: Sequence[str]) -> PlanCost | None:
+        """The candidate's true cost; None when the deadline cut its planning (and a plan exists)."""
+        nonlocal cut
         try:
-            return plan_cost(circuit, cluster, assign, protocols=search_protocols, objective=objective,
-                             unbeatable=optimum)
+            cost = plan_cost(circuit, cluster, assign, protocols=search_protocols, objective=objective,
+                             unbeatable=optimum, deadline=deadline)
+            if cost is None:
+                cut = True
+                if any(c is not _INFEASIBLE for c, _ in candidates):
+                    return None
+                cost = _one_pass(circuit, cluster, assign)
+            return cost
         except CommunicationQubitError as err:  # a route needs more comm qubits than a QPU has
             infeasible.append(err)
             return _INFEASIBLE
 
-    def add(cost: PlanCost, assign: tuple[str, ...]) -> None:
+    def add(cost: PlanCost | None, assign: tuple[str, ...]) -> None:
         """Keep a scored candidate; only the best so far keeps its plan (memory), and on wide
         circuits none does (a plan of 50,000 gates holds tens of MB through the whole search,
-        and planning it again in the lowering costs little next to the search)."""
-        candidates.append((cost if not big else cost.without_plan(), assign))
+        and planning it again in the lowering costs little next to the search) unless a
+        deadline may cut the search (then the lowering must use the very plan found)."""
+        if cost is None:  # cut by the deadline
+            return
+        candidates.append((cost if not big or deadline is not None else cost.without_plan(), assign))
         best_i = min(range(len(candidates)), key=lambda i: candidates[i][0].key(objective))
         for i, (c, a) in enumerate(candidates):
             if i != best_i and c.plan is not None:
@@ -295,23 +327,34 @@ def hypergraph_partition(
 
     kahypar_used = False
     candidates: list[tuple[PlanCost, tuple[str, ...]]] = []
-    for make in (lambda: contiguous_assignment(circuit, cluster), greedy):
+    for stage, make in (("consecutive blocks", lambda: contiguous_assignment(circuit, cluster)),
+                        ("greedy", greedy)):
+        if candidates and stop():
+            cut = True
+            break
+        report(f"planning the {stage} placement")
         start = make()
         if start is None or any(start == c[1] for c in candidates):
             continue
         cost = score(start)
         # A candidate that meets the lower bound on pairs (and on infidelity) cannot be
         # beaten, by any protocol: the search ends there.
-        if cost is not _INFEASIBLE and _is_optimal(circuit, cluster, cost, optimum):
-            return start, cost, "hypergraph-lower-bound"
+        if cost is not None and cost is not _INFEASIBLE and _is_optimal(circuit, cluster, cost, optimum):
+            return start, cost, "hypergraph-lower-bound", False
         add(cost, start)
     report("baseline")
+    if stop():
+        candidates.sort(key=lambda c: c[0].key(objective))
+        if candidates[0][0] is _INFEASIBLE:
+            raise infeasible[0]
+        return candidates[0][1], candidates[0][0], "hypergraph-time-limit", True
     base_blocks = [index[a] for a in greedy()]
     starts: list[tuple[str, list[int]]] = [("greedy", base_blocks)]
     # Small enough to try every placement: the best plan there is, for the lowering's cost.
     if len(names) ** n <= EXHAUSTIVE_MAX_PLACEMENTS and n == circuit.num_qubits:
         for blocks in itertools.product(range(len(names)), repeat=n):
             if stop():
+                cut = True
                 break
             if any(blocks.count(b) > caps[b] for b in set(blocks)):
                 continue
@@ -322,12 +365,15 @@ def hypergraph_partition(
         candidates.sort(key=lambda c: c[0].key(objective))
         if candidates[0][0] is _INFEASIBLE:
             raise infeasible[0]
-        return candidates[0][1], candidates[0][0], "exhaustive"
+        return candidates[0][1], candidates[0][0], "exhaustive", cut
     if use_kahypar and _kahypar.available() and len(names) > 1:
         for _ in range(max(1, restarts)):
             if stop():
+                cut = True
                 break
-            b = _kahypar.kahypar_partition(hg, caps, seed=int(rng.integers(2**31 - 1)))
+            report("KaHyPar")
+            b = _kahypar.kahypar_partition(hg, caps, seed=int(rng.integers(2**31 - 1)),
+                                           timeout_s=None if deadline is None else deadline - time.perf_counter())
             if b is not None:
                 kahypar_used = True
                 starts.append(("kahypar", _relabel(hg, b, dist, caps)))
@@ -335,7 +381,9 @@ def hypergraph_partition(
     seen.add(tuple(base_blocks))
     for _label, blocks in starts:
         if stop():
+            cut = True
             break
+        report(f"refining the {_label} placement")
         r = Refiner(hg, dist, capacities=caps, blocks=blocks)
         r.refine(seed=int(rng.integers(2**31 - 1)), max_passes=1 if big else 10, swaps=not big)
         qb = tuple(r.blocks[:n])
@@ -343,6 +391,10 @@ def hypergraph_partition(
             if cand in seen:
                 continue
             seen.add(cand)
+            if stop():
+                cut = True
+                break
+            report(f"planning the {_label} placement")
             assign = tuple(names[b] for b in cand)
             add(score(assign), assign)
             report(_label)
@@ -351,11 +403,16 @@ def hypergraph_partition(
     if best_cost is _INFEASIBLE:
         raise infeasible[0]
     if polish and not stop():
-        polished, best_cost = _polish(circuit, cluster, list(best), best_cost, objective, rng, score, stop)
+        report("polishing the best placement")
+        polished, best_cost = _polish(circuit, cluster, list(best), best_cost, objective, rng,
+                                      lambda t: score(t) or _INFEASIBLE, stop)
         best = tuple(polished)
     if search_protocols != protocols and len(circuit.operations) <= _TELEDATA_FINAL_MAX_OPS:
-        final = plan_cost(circuit, cluster, best, protocols=protocols, objective=objective)
-        if final.key(objective) <= best_cost.key(objective):
+        final = plan_cost(circuit, cluster, best, protocols=protocols, objective=objective, deadline=deadline)
+        if final is None:
+            cut = True
+        elif final.key(objective) <= best_cost.key(objective):
             best_cost = final
+    cut = cut or stop()
     label = "hypergraph-kahypar" if kahypar_used else "hypergraph-fm"
-    return best, best_cost, label
+    return best, best_cost, label, cut

@@ -63,6 +63,8 @@ class Partition:
             ideal links), or None when not computed.
         protocols: Protocols to lower this plan with (``lower(..., protocols=...)``)
             so that it consumes exactly ``bell_pairs``.
+        time_limited: Whether the time limit cut the search short (the plan is the best
+            one found in time; lower it with the plan of :func:`partition_and_plan`).
     """
 
     assignment: tuple[str, ...]
@@ -73,6 +75,7 @@ class Partition:
     objective: str = "ebits"
     infidelity: float | None = None
     protocols: tuple[str, ...] = ("telegate",)
+    time_limited: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "assignment", tuple(self.assignment))
@@ -194,10 +197,14 @@ def partition_circuit(circuit: Circuit, cluster: Cluster, *, seed: int | np.rand
             A comma-separated string is accepted. ``Partition.protocols`` says
             which set to lower with.
         time_limit_s: Wall-clock budget in seconds: once spent, no new candidate
-            is started and the best plan so far is returned (the baseline placement
-            is always scored). None (default): no limit.
-        progress: Called as ``progress(stage, best_bell_pairs)`` after each scored
-            candidate, e.g. to print a status line.
+            is started, plans still running are abandoned and the best plan so far is
+            returned (``Partition.time_limited`` says so). One plan always comes back:
+            if none is finished in time, the consecutive-blocks placement planned once
+            with TeleGate alone. Lower a time-limited partition with the plan
+            :func:`partition_and_plan` returns (planning it again without the limit may
+            find fewer pairs). None (default): no limit.
+        progress: Called as ``progress(stage, best_bell_pairs)`` when a stage starts
+            and after each scored candidate, e.g. to print a status line.
 
     Returns:
         A :class:`Partition` whose ``bell_pairs`` equals what the lowering consumes.
@@ -300,10 +307,10 @@ def _partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.ra
         return greedy_fm_assignment(circuit, cluster, np.random.default_rng(base_seed), base_passes)
 
     if method == "greedy-fm":
-        assignment, label = baseline(), "greedy-fm"
+        assignment, label, time_limited = baseline(), "greedy-fm", False
         cost = plan_cost(circuit, cluster, assignment, protocols=protocols, objective=objective)
     else:  # (the baseline is made only when the consecutive blocks are not already optimal)
-        assignment, cost, label = hypergraph_partition(
+        assignment, cost, label, time_limited = hypergraph_partition(
             circuit, cluster, seed=strong_seed, objective=objective, baseline=baseline,
             use_kahypar=method != "hypergraph-fm", protocols=protocols, deadline=deadline,
             progress=progress,
@@ -317,4 +324,5 @@ def _partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.ra
         objective=objective,
         infidelity=cost.infidelity,
         protocols=cost.protocols,
+        time_limited=time_limited,
     ), cost.plan
