@@ -65,7 +65,7 @@ class _Status:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.stage, self.best = "reading the circuit", -1
+        self.stage, self.best = "starting", -1
         self.start = time.perf_counter()
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)

@@ -41,6 +41,11 @@ _BIG_WORK = 300_000  # hyperedge pins x QPUs above which the refinement is kept 
 _INFEASIBLE = PlanCost(bell_pairs=2**62, nonlocal_gates=0, infidelity=float("inf"))
 _TELEDATA_FINAL_MAX_OPS = 20_000  # "auto" plans TeleData on circuits up to this size
 _POLISH_BUDGET = 60_000  # operations replayed by the true-cost polish, at most
+# KaHyPar weighs each qubit vertex as all gate vertices together (capacities count qubits
+# only), so a hypergraph with thousands of gate vertices per qubit cannot be coarsened and
+# its initial partitioning runs for minutes (bwt_n21: 21 qubits, 57,000 gate vertices);
+# such circuits have few qubits, and the FM refinement of the other starts places them.
+_KAHYPAR_MAX_GATES_PER_QUBIT = 1000
 
 
 def _relabel(hg: PacketHypergraph, blocks: list[int], dist: list[list[float]],
@@ -366,7 +371,8 @@ def hypergraph_partition(
         if candidates[0][0] is _INFEASIBLE:
             raise infeasible[0]
         return candidates[0][1], candidates[0][0], "exhaustive", cut
-    if use_kahypar and _kahypar.available() and len(names) > 1:
+    if use_kahypar and _kahypar.available() and len(names) > 1 \
+            and hg.num_gate_vertices <= _KAHYPAR_MAX_GATES_PER_QUBIT * max(1, n):
         for _ in range(max(1, restarts)):
             if stop():
                 cut = True

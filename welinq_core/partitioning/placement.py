@@ -295,6 +295,8 @@ def _partition_and_plan(circuit: Circuit, cluster: Cluster, *, seed: int | np.ra
     from welinq_core.lowering import canonicalize
     from welinq_core.lowering.packets import packet_index
 
+    if progress is not None:
+        progress("preparing the circuit (canonical form, packet index)", -1)
     packet_index(canonicalize(circuit))  # (cached for every plan of the search) ...
     gc.freeze()  # ... and kept out of the collector's scans with the circuit
     rng = np.random.default_rng(seed)
