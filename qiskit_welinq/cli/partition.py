@@ -48,8 +48,8 @@ def register(sub) -> None:  # noqa: ANN001
                    help="auto (the cheapest of the three sets that follow), telegate, telegate,teledata "
                         "(also teleport qubits) or teledata (moves only)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="return the best plan found within this many seconds of partitioning (reading and "
-                        "converting the file come on top; the JSON's time_limited says whether the limit cut "
+                   help="return the best plan found within this many seconds of partitioning (reading the file and "
+                        "preparing the circuit come on top; the JSON's time_limited says whether the limit cut "
                         "the search)")
     p.add_argument("--identity-tolerance", type=float, default=NEAR_IDENTITY_TOLERANCE, metavar="EPS",
                    help="drop two-qubit gates within EPS of the identity (operator norm, up to a global "
