@@ -198,6 +198,13 @@ def compile_program(
     # The partitioner's plan of the chosen placement is lowered as it is (not planned again).
     program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols, plan=plan,
                     place_unused_qubits=place_unused_qubits)
+    if (not cluster.is_ideal or pair_states is not None) and any(pk.window for pk in program.packets):
+        # Local and idle noise inside a restoring window has no exact data-qubit rendering
+        # (welinq_core.noise.events): noisy runs use ordinary packets on the same placement.
+        program = lower(circuit, cluster, partition.assignment, protocols=partition.protocols,
+                        place_unused_qubits=place_unused_qubits, windows=False)
+        partition = dataclasses.replace(partition, bell_pairs=program.num_bell_pairs,
+                                        nonlocal_gates=program.num_remote_gates)
     timed = schedule(program, seed=seed, distillation=distillation, distillation_rounds=distillation_rounds,
                      distillation_target_fidelity=distillation_target_fidelity, prefetch=prefetch)
     noise_summary = None

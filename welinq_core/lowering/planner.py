@@ -34,6 +34,7 @@ from welinq_core.errors import (
 from welinq_core.lowering.canonical import canonicalize
 from welinq_core.lowering.packet_order import group_packets
 from welinq_core.lowering.packets import cover_items, is_diagonal_1q, packet_index
+from welinq_core.lowering.windows import MAX_SLICE_OPS, restoring
 from welinq_core.lowering.program import (
     BellPairUse,
     DistributedProgram,
@@ -49,6 +50,11 @@ _LOOKAHEAD = 64
 _NEXT_USE_SCAN = 256  # segment gates the eviction rule scans for a copy's next use
 _DENSITY_WINDOW = 12  # operations the "dense" choice looks ahead
 _MOVE_HORIZON = 6  # two-qubit gates of a qubit the TeleData decision looks ahead (tuned on QV-16/32)
+_WINDOW_TRIES = 6  # window ends tested (from the furthest back) when a window could start
+
+
+class _WindowConflict(Exception):
+    """A QPU needs a communication qubit that only open windows hold (a window cannot close early)."""
 
 #: Remote-operation protocols the planner can use.
 PROTOCOLS = ("telegate", "teledata")
@@ -122,10 +128,11 @@ def protocol_sets(protocols: Sequence[str] | str) -> list[tuple[str, ...]]:
 def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
                   protocols: Sequence[str] | str,
                   moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-                  relocate: bool = True) -> Planner:
+                  relocate: bool = True, windows: bool = True) -> Planner:
     """Run the planner for each concrete set of ``protocols``; the one using fewest pairs."""
     best: Planner | None = None
-    for _ps, planner in auto_plans(circuit, cluster, assignment, protocols, moves, bound=True, relocate=relocate):
+    for _ps, planner in auto_plans(circuit, cluster, assignment, protocols, moves, bound=True, relocate=relocate,
+                                   windows=windows):
         if best is None or len(planner.pairs) < len(best.pairs):
             best = planner
     return best  # type: ignore[return-value]
@@ -134,21 +141,21 @@ def _best_planner(circuit: Circuit, cluster: Cluster, assignment: Sequence[str],
 def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str] | str,
                moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
                bound: bool = False, relocate: bool = True,
-               deadline: float | None = None) -> Iterator[tuple[tuple[str, ...], Planner]]:
+               deadline: float | None = None, windows: bool = True) -> Iterator[tuple[tuple[str, ...], Planner]]:
     """``(protocol set, planner)`` for every concrete set ``protocols`` stands for (``circuit`` canonical).
 
     Under ``"auto"`` a set that cannot lower the circuit at all (TeleData alone with no free
     data slot to move into) is left out; an explicit choice raises instead. With ``bound``,
     a set is abandoned (and left out) as soon as it uses more pairs than the best set so far:
     only the plan with fewest pairs is wanted. The sets are planned as they are iterated
-    (a caller that has what it needs stops there). ``relocate``, ``deadline``: see :func:`plan_with`.
+    (a caller that has what it needs stops there). ``relocate``, ``deadline``, ``windows``: see :func:`plan_with`.
     """
     sets = protocol_sets(protocols)
     best: int | None = None
     for ps in sets:
         try:
             planner = plan_with(circuit, cluster, assignment, ps, moves, limit=best if bound else None,
-                                relocate=relocate, deadline=deadline)
+                                relocate=relocate, deadline=deadline, windows=windows)
         except InsufficientQubitsError:
             if len(sets) == 1 or "telegate" in ps:
                 raise
@@ -162,7 +169,7 @@ def auto_plans(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pr
 
 def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
               moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, limit: int | None = None,
-              relocate: bool = True, deadline: float | None = None) -> Planner:
+              relocate: bool = True, deadline: float | None = None, windows: bool = True) -> Planner:
     """Plan with one concrete protocol set (``circuit`` already canonical).
 
     The copies are a minimum vertex cover, and a circuit usually has several; when
@@ -186,23 +193,25 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
 
     ``deadline``: a ``time.perf_counter()`` value; a plan still running then is abandoned
     (``aborted``, like a plan past ``limit``); the best finished one is kept.
+
+    ``windows`` (default): with TeleGate alone, a packet may carry a *restoring window*
+    of its root (see :mod:`~welinq_core.lowering.windows` and :meth:`Planner.try_window`);
+    such a plan is also planned without windows and the one with fewer pairs is kept.
     """
-    planner = Planner(circuit, cluster, assignment, protocols, moves, limit=limit, relocate=relocate,
-                      deadline=deadline)
-    planner.plan()
+    planner = _plan_once(circuit, cluster, assignment, protocols, moves, limit=limit, relocate=relocate,
+                         deadline=deadline, windows=windows)
     if planner.relocations and not planner.aborted:
         # Placing unused qubits is decided greedily, gate by gate; planning without it
         # too keeps a plan never worse than one that counts every qubit from the start.
-        fixed = Planner(circuit, cluster, assignment, protocols, moves, limit=len(planner.pairs) - 1,
-                        relocate=False, deadline=deadline)
-        fixed.plan()
+        fixed = _plan_once(circuit, cluster, assignment, protocols, moves, limit=len(planner.pairs) - 1,
+                           relocate=False, deadline=deadline, windows=windows)
         if not fixed.aborted and len(fixed.pairs) < len(planner.pairs):
             planner = fixed
     if planner.teledata and planner.telegate and not planner.aborted:
         # Copies that can later become their qubit (a teleport through the copy, no pair):
         # a cover that prefers them.
         other = Planner(circuit, cluster, assignment, protocols, moves, cover="promote", limit=len(planner.pairs), relocate=relocate,
-                        deadline=deadline)
+                        deadline=deadline, windows=windows)
         if other.cover != planner.cover:  # else the same plan
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
@@ -210,9 +219,8 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
     first = planner
     if planner.evictions and not planner.aborted:
         for kind in ("dense", "short-lived", "min-flipped"):
-            other = Planner(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs),
-                            relocate=relocate, deadline=deadline)
-            other.plan()
+            other = _plan_once(circuit, cluster, assignment, protocols, moves, cover=kind, limit=len(planner.pairs),
+                               relocate=relocate, deadline=deadline, windows=windows)
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
             if not planner.evictions:
@@ -223,11 +231,33 @@ def plan_with(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], pro
         grouped = group_packets(circuit, assignment, first.cover)
         if grouped.circuit is not circuit:  # else the same plan
             other = Planner(grouped.circuit, cluster, assignment, protocols, cover=grouped.cover,
-                            limit=len(planner.pairs) - 1, relocate=first.relocate_unused, deadline=deadline)
+                            limit=len(planner.pairs) - 1, relocate=first.relocate_unused, deadline=deadline,
+                            windows=False)
             other.canonical = circuit
             other.plan()
             if not other.aborted and len(other.pairs) < len(planner.pairs):
                 planner = other
+    if planner.windows_used and not planner.aborted:
+        # Windows are opened greedily, gate by gate: the plan without them is kept when it
+        # is no worse, so windows never cost pairs.
+        plain = plan_with(circuit, cluster, assignment, protocols, moves, limit=len(planner.pairs),
+                          relocate=relocate, deadline=deadline, windows=False)
+        if not plain.aborted and len(plain.pairs) <= len(planner.pairs):
+            planner = plain
+    return planner
+
+
+def _plan_once(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], protocols: Sequence[str],
+               moves: Mapping[int, Sequence[tuple[int, str]]] | None = None, *, windows: bool = True,
+               **kwargs: object) -> Planner:
+    """One :class:`Planner` run; a run whose windows ran out of communication qubits is
+    planned again without windows."""
+    planner = Planner(circuit, cluster, assignment, protocols, moves, windows=windows, **kwargs)  # type: ignore[arg-type]
+    try:
+        planner.plan()
+    except _WindowConflict:
+        planner = Planner(circuit, cluster, assignment, protocols, moves, windows=False, **kwargs)  # type: ignore[arg-type]
+        planner.plan()
     return planner
 
 
@@ -238,7 +268,7 @@ class Planner:
                  protocols: Sequence[str] = ("telegate",),
                  moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
                  cover: str | Collection[tuple[int, str]] = "min", limit: int | None = None,
-                 relocate: bool = True, deadline: float | None = None) -> None:
+                 relocate: bool = True, deadline: float | None = None, windows: bool = True) -> None:
         self.circuit = circuit
         self.canonical = circuit  # what the plan lowers: circuit is a reordering of it, or it
         self.assignment = tuple(assignment)
@@ -294,6 +324,10 @@ class Planner:
             circuit, self.segs, self.where, order, short_lived=cover == "short-lived", promote=cover == "promote")
         # Two-qubit gates of each segment, in order: (op index, partner) for the next-use rule.
         self.seg_uses: dict[int, tuple[list[int], list[int]]] = index.seg_uses
+        # Restoring windows (TeleGate alone: no qubit moves while a window is open).
+        self.windows_on = windows and self.telegate and not self.teledata and not self.moves
+        self.window_root: dict[int, tuple[int, int]] = {}  # root of an open window -> (packet, last op)
+        self.windows_used = 0
 
     # -- packets -----------------------------------------------------------------------
     def close(self, packet: int) -> None:
@@ -335,7 +369,11 @@ class Planner:
             )
         while len(self.hosted[qpu]) + needed > self.comm[qpu]:
             # Evict the copy needed furthest in the future (Belady); ties: least recently used.
-            victim = max(self.hosted[qpu], key=self._next_use)
+            # An open window cannot close before its last gate.
+            free = [p for p in self.hosted[qpu] if "window" not in self.packet_info[p]]
+            if not free:
+                raise _WindowConflict(qpu)
+            victim = max(free, key=self._next_use)
             self.evictions += 1
             self.close(victim)
 
@@ -582,6 +620,93 @@ class Planner:
                 count += 1
         return count
 
+    # -- restoring windows -------------------------------------------------------------
+    def window_end(self, i: int, x: int, target: str) -> tuple[int, int, str] | None:
+        """``(last op, two-qubit gates, basis)`` of the longest restoring window of ``x`` from gate ``i``
+        towards ``target`` (None: none worth a copy).
+
+        The window runs over ``x``'s operations from ``i`` while they are unconditioned gates
+        whose partners all sit on ``target`` (so ``x`` idles at home and its copy is the live
+        qubit), and ends at a two-qubit gate where the causal slice from ``i`` commutes with
+        ``Z_x`` (:func:`~welinq_core.lowering.windows.restoring`; ``basis`` ``"x"``: once
+        preceded by ``h`` on ``x``, the copy then made in the X basis). It must hold a gate that is
+        not diagonal on ``x`` (else an ordinary packet serves it) and two two-qubit gates.
+        """
+        ops = self.circuit.operations
+        tl = self.timeline[x]
+        ends: list[tuple[int, int]] = []  # (op, two-qubit gates up to it)
+        bent = -1  # first op not diagonal on x
+        count = 0
+        # A partner that is the root of an open window is live on its copy's QPU: the window
+        # stops before it (windows nest otherwise: a ripple's inner carries open inside).
+        busy = self.window_root
+        for j in tl[self.cursor[x]:]:
+            if j - i > MAX_SLICE_OPS:
+                break
+            op = ops[j]
+            if not op.is_gate or op.condition is not None or op.name in ("barrier", "pauli_channel"):
+                break
+            if len(op.qubits) == 1:
+                if bent < 0 and not is_diagonal_1q(op):
+                    bent = j
+                continue
+            pos = op.qubits.index(x)
+            y = op.qubits[1 - pos]
+            if self.where[y] != target or y in busy:
+                break
+            if bent < 0 and pos not in gates.spec(op.name).diagonal_on:
+                bent = j
+            count += 1
+            ends.append((j, count))
+        tried = 0
+        for j, n in reversed(ends):
+            if n < 2 or bent < 0 or j < bent or tried >= _WINDOW_TRIES:
+                break
+            tried += 1
+            for basis in ("z", "x"):
+                if restoring(self.circuit, x, i, j, basis):
+                    return j, n, basis
+        return None
+
+    def try_window(self, i: int, a: int, b: int, diagonal_on: Sequence[int]) -> bool:
+        """Open a window packet at non-local gate ``i`` when one of its qubits has a restoring
+        window towards the other's QPU (the one with more two-qubit gates); serves gate ``i``."""
+        best: tuple[int, int, int, int, str] | None = None  # (gates, -pos, root, last, basis)
+        for pos, (x, y) in enumerate(((a, b), (b, a))):
+            target = self.where[y]
+            if pos in diagonal_on and target in self.open.get(x, {}):
+                continue  # an open copy serves this gate; a window may start at x's next bend
+            found = self.window_end(i, x, target)
+            if found is not None and (best is None or (found[1], -pos) > best[:2]):
+                best = (found[1], -pos, x, found[0], found[2])
+        if best is None:
+            return False
+        _, _, x, last, basis = best
+        target = self.where[a if x == b else b]
+        self.close_all(x)  # x's other copies end here: its copy on target becomes the live qubit
+        packet = self.open_packet(x, target)
+        self.packet_info[packet]["window"] = basis
+        self.window_root[x] = (packet, last)
+        self.windows_used += 1
+        self.window_step(i, x)
+        return True
+
+    def window_step(self, i: int, x: int) -> None:
+        """Operation ``i`` on the root ``x`` of an open window runs on its copy."""
+        packet, last = self.window_root[x]
+        op = self.circuit.operations[i]
+        s = gates.spec(op.name)
+        for pos, q in enumerate(op.qubits):
+            if q != x:
+                self.use(q)
+                if pos not in s.diagonal_on:
+                    self.close_all(q)
+        self.packet_info[packet]["gates"].append(i)
+        self.steps.append(Step(kind="remote", op=i, packet=packet))
+        if i == last:
+            del self.window_root[x]
+            self.close(packet)
+
     # -- main loop ---------------------------------------------------------------------
     def plan(self) -> None:
         for i, op in enumerate(self.circuit.operations):
@@ -597,6 +722,11 @@ class Planner:
                     self.teleport(q, target, forced=True)
             for q in op.qubits:
                 self.cursor[q] = self.timeline[q].index(i, self.cursor[q])
+            if self.window_root:
+                root = next((q for q in op.qubits if q in self.window_root), None)
+                if root is not None:
+                    self.window_step(i, root)
+                    continue
             if op.name == "barrier":
                 for q in op.qubits:
                     self.use(q)
@@ -639,6 +769,8 @@ class Planner:
                     )
             self.use(a)
             self.use(b)
+            if qa != qb and self.windows_on and self.try_window(i, a, b, s.diagonal_on):
+                continue
             if qa == qb:
                 for pos, q in enumerate((a, b)):
                     if pos not in s.diagonal_on:
@@ -678,7 +810,8 @@ class Planner:
 def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
           protocols: Sequence[str] | str = ("telegate",),
           moves: Mapping[int, Sequence[tuple[int, str]]] | None = None,
-          plan: Planner | None = None, place_unused_qubits: bool = True) -> DistributedProgram:
+          plan: Planner | None = None, place_unused_qubits: bool = True,
+          windows: bool = True) -> DistributedProgram:
     """Lower a circuit onto a cluster for a given qubit assignment.
 
     Args:
@@ -705,6 +838,10 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             (default); ``DistributedProgram.assignment`` then says where each qubit starts.
             False keeps every qubit where ``assignment`` puts it until a teleport moves it
             (a placement the caller fixed on purpose).
+        windows: With TeleGate alone, a packet may carry a *restoring window* of its root
+            (every gate on it, not only diagonal ones, while the rest of the circuit restores
+            it; see :mod:`~welinq_core.lowering.windows`) when that saves pairs (default);
+            False plans ordinary packets only (``Packet.window`` is then never set).
 
     Returns:
         The :class:`DistributedProgram` with its steps, packets and Bell-pair ledger.
@@ -721,10 +858,11 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
     if moves and check_protocols(protocols) == (AUTO,):
         protocols = ("telegate",)  # forced moves replace the automatic choice
     if plan is not None and _plan_fits(plan, canonical, cluster, assignment, protocols, moves) \
-            and plan.relocate_unused == place_unused_qubits:
+            and plan.relocate_unused == place_unused_qubits and (windows or not plan.windows_used):
         planner = plan
     else:
-        planner = _best_planner(canonical, cluster, assignment, protocols, moves, relocate=place_unused_qubits)
+        planner = _best_planner(canonical, cluster, assignment, protocols, moves, relocate=place_unused_qubits,
+                                windows=windows)
     packets = tuple(
         Packet(
             index=k,
@@ -734,6 +872,7 @@ def lower(circuit: Circuit, cluster: Cluster, assignment: Sequence[str], *,
             route=info["route"],
             gates=tuple(info["gates"]),
             bell_pairs=tuple(info["pairs"]),
+            window=info.get("window", ""),
         )
         for k, info in enumerate(planner.packet_info)
     )

@@ -60,6 +60,13 @@ class Packet:
         route: QPU names from ``source`` to ``target`` (swapping at the inner ones).
         gates: Indices (in the canonical circuit) of the gates it serves.
         bell_pairs: Ledger indices of its Bell pairs, one per hop.
+        window: ``""`` for an ordinary packet (gates diagonal on ``control``). ``"z"``:
+            the packet carries a *restoring window* of ``control``
+            (:mod:`~welinq_core.lowering.windows`): its gates are every operation on
+            ``control`` from its first gate to its last (one-qubit gates and gates not
+            diagonal on ``control`` included), run on the copy while ``control`` idles.
+            ``"x"``: such a window whose copy is made in the X basis (``h`` on ``control``
+            before the cat-entangler, ``h`` on the copy after it).
     """
 
     index: int
@@ -69,6 +76,7 @@ class Packet:
     route: tuple[str, ...]
     gates: tuple[int, ...]
     bell_pairs: tuple[int, ...]
+    window: str = ""
 
     @property
     def num_gates(self) -> int:
@@ -339,10 +347,14 @@ class DistributedProgram:
             elif step.kind == "open":
                 pk = self.packets[step.packet]  # type: ignore[index]
                 first, last = prepare(pk.bell_pairs)
+                if pk.window == "x":  # a copy in the X basis: h . h inserted before the window
+                    ops.append(Operation(name="h", qubits=(pk.control,)))
                 # Cat-entangler.
                 ops.append(Operation(name="cx", qubits=(pk.control, first)))
                 bit = measure(first)
                 ops.append(Operation(name="x", qubits=(last,), condition=Condition(clbits=(bit,), value=1)))
+                if pk.window == "x":
+                    ops.append(Operation(name="h", qubits=(last,)))
                 free.append(first)
                 copy_qubit[pk.index] = last
             elif step.kind == "teleport" and self.teleports[step.teleport].packet is not None:  # type: ignore[index]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from welinq_core.circuit import Condition, Operation
 from welinq_core.cluster import QPU
+from welinq_core.errors import OptionsError
 from welinq_core.noise.channels import idle_pauli_probabilities, pauli_channel_op
 from welinq_core.noise.pauli import PAULI_BITS, PAULIS
 from welinq_core.noise.sources import NoiseSources
@@ -125,6 +126,16 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
     events: list[NoiseEvent] = []
     open_of: dict[int, list[int]] = {}
     promoted: dict[int, tuple[int, tuple[int, ...]]] = {}
+    in_window: dict[int, int] = {}  # control -> its open window packet
+
+    def window_noise(what: str, packet: int) -> None:
+        # Inside a restoring window the copy is the live qubit and the control only keeps the
+        # branch: an error there is not a flip of later gates (their effect is not a Pauli
+        # on the data qubits), so the data-qubit rendering cannot place it.
+        raise OptionsError(
+            f"{what} inside the restoring window of packet {packet} (qubit {prog.packets[packet].control}) "
+            "has no exact effective rendering; use mode='explicit', or lower with windows=False"
+        )
 
     def snapshot() -> dict[int, tuple[int, ...]]:
         return {q: tuple(v) for q, v in open_of.items() if v}
@@ -133,6 +144,9 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             cond: Condition | None = None) -> None:
         if terms is None:
             return
+        for q in qs:
+            if q in in_window:
+                window_noise(f"{kind} noise on qubit {q}", in_window[q])
         if PLAIN_FAST_PATH and not any(open_of.get(q) for q in qs):  # flips no copy: a plain channel
             events.append(NoiseEvent(pos=pos, outcomes=[], open_at={}, kind=kind, condition=cond, plain=True,
                                      channel=plain_channel(qs, terms, cond)))  # type: ignore[arg-type]
@@ -160,6 +174,8 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
     def idle_before(s: int, pos: int) -> None:
         kept = []
         for q, t in idles.get(s, ()):
+            if q in in_window and src.idle_on and (s, q) in src.drawn_idles:
+                window_noise(f"idle noise on qubit {q}", in_window[q])
             if (s, q) in src.drawn_idles:
                 if src.idle_on:
                     located(pos, ("idle", s, q), idle_pauli_probabilities(src.qpu_of(q), float(t)), on_qubit(q),
@@ -168,6 +184,8 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             else:
                 add(pos, (q,), src.idle_terms(src.qpu_of(q), t), "idle")
         for q in drawn_idle_at.get(s, ()):
+            if q in in_window and src.idle_on:
+                window_noise(f"idle noise on qubit {q}", in_window[q])
             if q not in kept and src.idle_on:  # no base wait there: the base channel is the identity
                 located(pos, ("idle", s, q), (1.0, 0.0, 0.0, 0.0), on_qubit(q), "idle")
 
@@ -175,6 +193,9 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         # a Pauli on the copy: X flips the packet's later gates, Z is Z on the control
         me = frozenset({packet})
         effect = {"I": ({}, frozenset()), "X": ({}, me), "Y": ({control: "Z"}, me), "Z": ({control: "Z"}, frozenset())}
+        if in_window.get(control) == packet and prog.steps[s].kind == "remote" and (
+                s in src.drawn_copies or src.copy_idle_terms(s, packet) is not None):
+            window_noise("copy idle noise", packet)
         if s in src.drawn_copies:
             located(pos, ("copy", s), src.copy_idle_probabilities(s, packet), [effect[ch] for ch in PAULIS],
                     "copy_idle")
@@ -203,13 +224,23 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             open_of.setdefault(c, []).append(pk.index)
             me = frozenset({pk.index})
             # The pair (after swapping): X -> flip, Z -> Z_c, Y -> both.
+            effects = [({}, frozenset()), ({}, me), ({c: "Z"}, me), ({c: "Z"}, frozenset())]
+            if pk.window == "x":
+                # A copy made in the X basis: the window W runs after h, home h before the copy.
+                # A flipped copy gives X W h X h = (X W X) . XZ, a phase Z_c gives W h Z h = W X:
+                # X -> Y_c (its X part flips the packet), Z -> X_c (no flip), Y -> Z_c + flip.
+                effects = [({}, frozenset()), ({c: "Y"}, frozenset()), ({c: "Z"}, me), ({c: "X"}, me)]
             pI, pX, pY, pZ = src.effective_pair(pk.index, src.drawn_pairs)
             events.append(NoiseEvent(pos=pos, kind="pair", open_at=snapshot(), outcomes=[
-                (pI, {}, frozenset()), (pX, {}, me), (pY, {c: "Z"}, me), (pZ, {c: "Z"}, frozenset())]))
+                (p, *e) for p, e in zip((pI, pX, pY, pZ), effects)]))
             for k in pk.bell_pairs:  # drawn pairs: Pauli channels on one qubit compose in any order
                 if k in src.drawn_pairs:
-                    located(pos, ("pair", k), src.states[k],
-                            [({}, frozenset()), ({}, me), ({c: "Z"}, me), ({c: "Z"}, frozenset())], "pair")
+                    located(pos, ("pair", k), src.states[k], effects, "pair")
+            if pk.window and any(t is not None for t in (src.gate_terms(source, 2), src.readout_terms(source),
+                                                         src.gate_terms(source, 1))):
+                window_noise("cat-entangler noise", pk.index)
+            if pk.window:
+                in_window[c] = pk.index
             g2 = src.gate_terms(source, 2)
             if g2 is not None:  # cat-entangler cx(c, a): X-part on a flips the copy
                 outs = []
@@ -227,7 +258,9 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
             op = prog.circuit.operations[step.op]  # type: ignore[index]
             idle_before(s, pos)
             copy_idle_before(s, pos, pk.index, pk.control)
-            g2 = src.gate_terms(src.cluster.qpu(pk.target), 2)
+            if pk.window and src.gate_terms(src.cluster.qpu(pk.target), len(op.qubits)) is not None:
+                window_noise("gate noise on the copy", pk.index)
+            g2 = None if pk.window else src.gate_terms(src.cluster.qpu(pk.target), 2)
             if g2 is not None:  # on (copy, t): copy Z -> Z_c, copy X -> flip later gates
                 cpos = op.qubits.index(pk.control)
                 t = op.qubits[1 - cpos]
@@ -245,6 +278,7 @@ def effective_events(src: NoiseSources) -> EffectiveEvents:
         elif step.kind == "close":
             pk = prog.packets[step.packet]  # type: ignore[index]
             c = pk.control
+            in_window.pop(c, None)
             copy_idle_before(s, pos, pk.index, c)
             open_of[c].remove(pk.index)
             add(pos, (c,), _x_measurement_flip(src, src.cluster.qpu(pk.target)), "protocol")

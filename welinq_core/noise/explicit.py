@@ -84,7 +84,8 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
             idle_before(s)
             copy_idle_before(s, pk.index)
             out.append(op)
-            emit(op.qubits, src.gate_terms(src.cluster.qpu(pk.target), 2), "gate", op.condition)
+            # (a window packet also runs the control's one-qubit gates on the copy)
+            emit(op.qubits, src.gate_terms(src.cluster.qpu(pk.target), len(op.qubits)), "gate", op.condition)
         elif step.kind == "open":
             pk = prog.packets[step.packet]  # type: ignore[index]
             ends = []
@@ -112,9 +113,17 @@ def render_explicit(src: NoiseSources) -> NoisyProgram:
                 out.append(take("z"))
             source = src.cluster.qpu(pk.source)
             idle_before(s)
+            if pk.window == "x":  # a copy made in the X basis: h on the control first
+                op = take("h")
+                out.append(op)
+                emit(op.qubits, src.gate_terms(source, 1), "protocol")
             gate_then_measure("cx", source)
             op = take("x")
             out.append(op)
+            if pk.window == "x":  # ... and h on the copy
+                op = take("h")
+                out.append(op)
+                emit(op.qubits, src.gate_terms(src.cluster.qpu(pk.target), 1), "protocol")
         elif step.kind == "close":
             pk = prog.packets[step.packet]  # type: ignore[index]
             target = src.cluster.qpu(pk.target)

@@ -103,13 +103,14 @@ def propagate(ops: Sequence[Operation], pauli: Mapping[int, str], start: int, st
 def flip_pauli(name: str, params: tuple[float, ...], control_pos: int) -> str | None:
     """``E = G^dag X_c G X_c`` as a Pauli label on the gate's qubits, or None."""
     u = gates.gate_matrix(name, params)
-    xs = [gates.PAULI_MATRICES["I"], gates.PAULI_MATRICES["I"]]
+    nq = u.shape[0].bit_length() - 1  # 1 for a window packet's one-qubit gate on its copy
+    xs = [gates.PAULI_MATRICES["I"]] * nq
     xs[control_pos] = gates.PAULI_MATRICES["X"]
-    xc = np.kron(xs[0], xs[1])
+    xc = xs[0] if nq == 1 else np.kron(xs[0], xs[1])
     m = u.conj().T @ xc @ u @ xc
-    for cand in itertools.product(PAULIS, repeat=2):
+    for cand in itertools.product(PAULIS, repeat=nq):
         q = gates.pauli_matrix("".join(cand))
-        if _proportional(m, q, 4):
+        if _proportional(m, q, 2 ** nq):
             return "".join(cand)
     return None
 
