@@ -86,7 +86,8 @@ def test_effective_equals_explicit_with_local_and_idle_noise(case, scheduler_idl
     prog0, states = case
     n = prog0.circuit.num_qubits
     cluster = _noisy_cluster(prog0.cluster.num_qpus, n)
-    prog = lower(prog0.circuit, cluster, prog0.assignment)
+    # (local noise inside a restoring window has no data-qubit rendering: ordinary packets here)
+    prog = lower(prog0.circuit, cluster, prog0.assignment, windows=False)
     idle = None
     if scheduler_idle:  # the scheduler's form: (step, qubit, seconds)
         idle = [(s, q, 1e-5 * (1 + s % 3)) for s in range(len(prog.steps)) for q in range(n) if (s + q) % 2]
@@ -103,7 +104,7 @@ def test_effective_equals_explicit_with_local_and_idle_noise(case, scheduler_idl
 def test_clifford_programs_need_no_randomness_qubits(case):
     prog, states = case
     cluster = _noisy_cluster(prog.cluster.num_qpus, prog.circuit.num_qubits)
-    prog = lower(prog.circuit, cluster, prog.assignment)
+    prog = lower(prog.circuit, cluster, prog.assignment, windows=False)  # local noise: no windows
     ef = add_noise(prog, mode="effective", pair_states=states)
     assert ef.summary["randomness_qubits"] == 0
     assert ef.summary["renderings"]["conditional"] == 0
@@ -252,7 +253,8 @@ def test_purified_and_measured_forms_equal_explicit(case, form):
     """Both exact forms of shared randomness reproduce the explicit protocol to 1e-9."""
     prog0, states = case
     n = prog0.circuit.num_qubits
-    prog = lower(prog0.circuit, _noisy_cluster(prog0.cluster.num_qpus, n), prog0.assignment)
+    prog = lower(prog0.circuit, _noisy_cluster(prog0.cluster.num_qpus, n), prog0.assignment,
+                 windows=False)  # local noise: no windows
     ex = add_noise(prog, mode="explicit", pair_states=states)
     ef = add_noise(prog, mode="effective", pair_states=states, effective_rendering=form)
     assert ef.summary["effective_exact"] is True

@@ -22,7 +22,9 @@ def _remote_chain(link: Link, num_remote: int):
     for _ in range(num_remote):
         ops += [Operation(name="h", qubits=(0,)), Operation(name="cx", qubits=(0, 1)), Operation(name="s", qubits=(1,))]
     cluster = Cluster.homogeneous(num_qpus=2, data_qubits_per_qpu=1, qpu=TIMED_QPU, link=link)
-    return lower(Circuit(num_qubits=2, operations=ops), cluster, ("qpu0", "qpu1"))
+    # windows=False: the whole chain commutes with Z on one qubit, so one restoring window
+    # (1 pair) would serve it; this test wants one packet per gate.
+    return lower(Circuit(num_qubits=2, operations=ops), cluster, ("qpu0", "qpu1"), windows=False)
 
 
 @pytest.mark.parametrize("protocol", ["dejmps", "bbpssw"])
