@@ -596,7 +596,7 @@ def run_identical_table(root: Path | None, qft_sizes: list[int], seed: int,
             continue
         ours = d["ebits"]
         if not bound.optimal and ours > bound.bell_pairs:
-            unproven.append(f"{name} k={k}")
+            unproven.append(f"{name} k={k}" if str(n) in name else f"{name} n={n} k={k}")
         ok &= d["ebits"] == d["bell_pairs"]
         if ours < bound.bell_pairs:  # would be a bug in the planner's count or in the bound
             ok = False
