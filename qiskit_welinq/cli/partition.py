@@ -175,6 +175,7 @@ def cmd_partition(args: argparse.Namespace) -> int:
         "packets": len(program.packets),
         "teleports": len(program.teleports),
         "teleports_through_copies": sum(tp.packet is not None for tp in program.teleports),
+        "restoring_windows": sum(bool(pk.window) for pk in program.packets),
         "bell_pairs_per_link": {f"{a}-{b}": n for (a, b), n in program.bell_pairs_per_link().items()},
         "comm_qubits_per_qpu": cluster.qpus[0].num_comm_qubits,
         "method": partition.method,

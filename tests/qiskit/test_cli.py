@@ -182,3 +182,18 @@ def test_console_script_is_installed():
     assert exe is not None, "pip install -e . installs the welinq command"
     out = subprocess.run([exe, "presets"], capture_output=True, text=True, check=True).stdout
     assert "ideal" in out
+
+
+def test_partition_reports_restoring_windows(tmp_path, capsys):
+    # Qiskit's Cuccaro adder (CDKMRippleCarryAdder): between a carry's MAJ and UMA the ladder
+    # puts the carry back, so one linked copy carries the whole stretch across the cut.
+    from qiskit import transpile
+    from qiskit.circuit.library import CDKMRippleCarryAdder
+
+    qc = transpile(CDKMRippleCarryAdder(3).decompose(), basis_gates=["u", "cx"], optimization_level=1)
+    path = tmp_path / "cuccaro3.qasm"
+    path.write_text(qasm2.dumps(qc))
+    assert main(["partition", str(path), "--qpus", "2", "--qubits-per-qpu", "5", "--json", "--quiet"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["bell_pairs"] == data["ebits"] == 1
+    assert data["restoring_windows"] == data["packets"] == 1
