@@ -66,6 +66,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -75,6 +76,7 @@ from welinq_core.circuit import Circuit  # noqa: E402
 from welinq_core.errors import OptionsError  # noqa: E402
 from welinq_core.lowering import canonicalize  # noqa: E402
 from welinq_core.lowering.near_identity import NEAR_IDENTITY_TOLERANCE, drop_near_identity  # noqa: E402
+from welinq_core.partitioning.partitioner import component_pair_bound  # noqa: E402
 
 __all__ = ["PairBound", "interaction_edges", "pair_lower_bound", "planned_circuit", "qasm_pair_bound"]
 
@@ -171,28 +173,10 @@ def _check_capacities(capacities: Sequence[int]) -> tuple[int, ...]:
 
 
 def _component_bound(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequence[int]) -> int:
-    parent = {q: q for q in qubits}
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a, b in edges:
-        parent[find(a)] = find(b)
-    sizes: dict[int, int] = {}
-    for q in qubits:
-        sizes[find(q)] = sizes.get(find(q), 0) + 1
-    desc = sorted(caps, reverse=True)
-    bound = 0
-    for s in sizes.values():
-        m, held = 0, 0
-        while held < s and m < len(desc):
-            held += desc[m]
-            m += 1
-        bound += max(m - 1, 0)
-    return bound
+    graph = nx.Graph()
+    graph.add_nodes_from(qubits)
+    graph.add_edges_from(edges)
+    return component_pair_bound((len(c) for c in nx.connected_components(graph)), caps)
 
 
 def _solve(qubits: Sequence[int], edges: Sequence[tuple[int, int]], caps: Sequence[int], *, refined: bool,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from welinq_core.partitioning.cost import PlanCost, distance_matrix, plan_cost
 from welinq_core.partitioning.hypergraph import PacketHypergraph, build_packet_hypergraph
 from welinq_core.partitioning.refine import Refiner
 
-__all__ = ["hypergraph_partition"]
+__all__ = ["hypergraph_partition", "component_pair_bound"]
 
 _MAX_PERMUTE_QPUS = 7
 _BIG_WORK = 300_000  # hyperedge pins x QPUs above which the refinement is kept cheap
@@ -101,11 +101,24 @@ def _pair_lower_bound(circuit: Circuit, cluster: Cluster) -> int:
     for q in range(circuit.num_qubits):
         r = find(q)
         sizes[r] = sizes.get(r, 0) + 1
-    caps = sorted((q.num_data_qubits for q in cluster.qpus), reverse=True)
+    return component_pair_bound(sizes.values(), [q.num_data_qubits for q in cluster.qpus])
+
+
+def component_pair_bound(component_sizes: Iterable[int], capacities: Sequence[int]) -> int:
+    """Pairs that joining each connected component of the interaction graph needs, at least.
+
+    A component of ``s`` qubits spread over ``m`` QPUs needs ``m - 1`` pairs to join them,
+    and ``m`` is at least the fewest QPUs whose data slots hold ``s`` qubits.
+
+    Examples:
+        >>> component_pair_bound([5, 2], [4, 4, 4])  # 5 qubits need 2 QPUs: 1 pair
+        1
+    """
+    caps = sorted(capacities, reverse=True)
     bound = 0
-    for s in sizes.values():
+    for size in component_sizes:
         m, held = 0, 0
-        while held < s and m < len(caps):
+        while held < size and m < len(caps):
             held += caps[m]
             m += 1
         bound += max(m - 1, 0)
